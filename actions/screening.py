@@ -1,0 +1,198 @@
+"""The screening checklist: form validation, the outcome, and its record for staff.
+
+Slot order puts warning signs first: an emergency must not wait for six other
+questions. Unclear answers get one clearer re-ask (the `utter_ask_<slot>`
+response has a variation for `screening_clarify == <slot>`), then are noted as
+"not sure", which the outcome rules treat cautiously: the form never loops.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import answers
+from actions.screening_rules import answers_from_slots, decide, outcome_response
+from bot.db.repository import save_screening
+
+logger = logging.getLogger(__name__)
+
+FORM_SLOTS = [
+    "screening_consent",
+    "warning_signs",
+    "fracture_found",
+    "fracture_cause",
+    "pain_limits",
+    "mri_active",
+    "osteoporosis_treated",
+    "risk_conditions",
+]
+HELPER_SLOTS = ["screening_clarify", "screening_unclear"]
+# What an answer that stays unclear after the re-ask is recorded as.
+UNCLEAR_DEFAULT = {
+    "screening_consent": "no",
+    "warning_signs": "yes",  # cannot rule out an emergency: say so
+    "fracture_found": "unsure",
+    "fracture_cause": "unknown",
+    "pain_limits": "unsure",
+    "mri_active": "unknown",
+    "osteoporosis_treated": "unknown",
+    "risk_conditions": "unsure",
+}
+
+
+def _consent(message: Dict[str, Any]) -> Optional[str]:
+    given = answers.consent(message)
+    return None if given is None else ("yes" if given else "no")
+
+
+READERS: Dict[str, Callable[[Dict[str, Any]], Optional[str]]] = {
+    "screening_consent": _consent,
+    "warning_signs": answers.warning_signs,
+    "fracture_found": answers.fracture_found,
+    "fracture_cause": answers.fracture_cause,
+    "pain_limits": answers.yes_no_unsure,
+    "mri_active": answers.mri_active,
+    "osteoporosis_treated": answers.osteoporosis_treated,
+    "risk_conditions": answers.risk_conditions,
+}
+
+
+def required_screening_slots(slots: Dict[str, Any]) -> List[str]:
+    """The questions still relevant given the answers so far."""
+    if slots.get("screening_consent") == "no" or slots.get("warning_signs") == "yes":
+        return []
+    if slots.get("fracture_found") in ("no", "unsure"):
+        return ["screening_consent", "warning_signs", "fracture_found"]
+    required = list(FORM_SLOTS)
+    if slots.get("fracture_cause") not in (None, "osteoporosis"):
+        required.remove("osteoporosis_treated")
+    return required
+
+
+class ValidateScreeningForm(FormValidationAction):
+    """Reads each answer; one clearer re-ask when unclear, then 'not sure'."""
+
+    def name(self) -> Text:
+        return "validate_screening_form"
+
+    async def required_slots(
+        self,
+        domain_slots: List[Text],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Text]:
+        return required_screening_slots(tracker.slots)
+
+    def validate_screening_consent(self, value: Any, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return self.read_answer("screening_consent", dispatcher, tracker)
+
+    def validate_warning_signs(self, value: Any, dispatcher: CollectingDispatcher,
+                               tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        update = self.read_answer("warning_signs", dispatcher, tracker)
+        if update.get("warning_signs") == "yes":
+            dispatcher.utter_message(response="utter_emergency")
+        return update
+
+    def validate_fracture_found(self, value: Any, dispatcher: CollectingDispatcher,
+                                tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return self.read_answer("fracture_found", dispatcher, tracker)
+
+    def validate_fracture_cause(self, value: Any, dispatcher: CollectingDispatcher,
+                                tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return self.read_answer("fracture_cause", dispatcher, tracker)
+
+    def validate_pain_limits(self, value: Any, dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return self.read_answer("pain_limits", dispatcher, tracker)
+
+    def validate_mri_active(self, value: Any, dispatcher: CollectingDispatcher,
+                            tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if READERS["mri_active"](tracker.latest_message or {}) == "explain":
+            # not an unclear answer: explain, then the same question again
+            dispatcher.utter_message(response="utter_explain_mri")
+            return {"mri_active": None}
+        return self.read_answer("mri_active", dispatcher, tracker)
+
+    def validate_osteoporosis_treated(self, value: Any, dispatcher: CollectingDispatcher,
+                                      tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return self.read_answer("osteoporosis_treated", dispatcher, tracker)
+
+    def validate_risk_conditions(self, value: Any, dispatcher: CollectingDispatcher,
+                                 tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return self.read_answer("risk_conditions", dispatcher, tracker)
+
+    @staticmethod
+    def read_answer(slot: Text, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        value = READERS[slot](tracker.latest_message or {})
+        if value is not None:
+            return {slot: value, "screening_clarify": None}
+        unclear: List[str] = list(tracker.get_slot("screening_unclear") or [])
+        if slot not in unclear:
+            # ask once more; utter_ask_<slot> has a clearer variation for this
+            dispatcher.utter_message(response="utter_screening_not_understood")
+            return {slot: None, "screening_clarify": slot, "screening_unclear": unclear + [slot]}
+        dispatcher.utter_message(response="utter_screening_noted_unsure")
+        return {slot: UNCLEAR_DEFAULT[slot], "screening_clarify": None}
+
+
+class ActionStartScreening(Action):
+    """Clears earlier checklist answers so the checklist starts afresh."""
+
+    def name(self) -> Text:
+        return "action_start_screening"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        return [SlotSet(slot, None) for slot in FORM_SLOTS + HELPER_SLOTS + ["screening_id"]]
+
+
+class ActionScreeningOutcome(Action):
+    """Utters the outcome and its notes, stores the result, offers a callback."""
+
+    def name(self) -> Text:
+        return "action_screening_outcome"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        reset = [SlotSet(slot, None) for slot in FORM_SLOTS + HELPER_SLOTS]
+        if tracker.get_slot("screening_consent") != "yes" and tracker.get_slot("warning_signs") != "yes":
+            dispatcher.utter_message(response="utter_screening_declined")
+            return reset
+
+        answered = {slot: tracker.get_slot(slot) for slot in FORM_SLOTS[1:]}
+        result = decide(answers_from_slots(answered))
+        response = outcome_response(result.outcome)
+        if response:  # the emergency reply was already given by the validator
+            dispatcher.utter_message(response=response)
+        for note in result.notes:
+            dispatcher.utter_message(response=f"utter_screening_note_{note.value}")
+
+        try:
+            screening_id = save_screening(
+                conversation_id=tracker.sender_id,
+                channel=tracker.get_latest_input_channel(),
+                answers={k: v for k, v in answered.items() if v is not None},
+                outcome=result.outcome.value,
+                notes=[note.value for note in result.notes],
+                flagged_for_care_team=result.flagged_for_care_team,
+            )
+        except Exception as error:  # noqa: BLE001 - any database failure
+            # The answers are health data: log the failure, never the answers.
+            logger.error("Could not store a screening result: %s", type(error).__name__)
+            dispatcher.utter_message(response="utter_screening_not_saved")
+            return reset
+
+        events = reset + [SlotSet("screening_id", screening_id)]
+        if response:
+            dispatcher.utter_message(response="utter_offer_callback")
+            events.append(SlotSet("callback_offered", True))
+        return events

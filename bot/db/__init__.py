@@ -1,0 +1,1 @@
+"""The project's own tables (next to Rasa's tracker store), through SQLAlchemy."""

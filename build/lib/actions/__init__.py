@@ -1,0 +1,1 @@
+"""The rasa-sdk action server: one module per concern."""

@@ -1,0 +1,1 @@
+"""Rasa channel connectors of our own (they extend Rasa's)."""

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# One command to set up and run every test and check. Fails on the first failure.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/scripts/setup.sh"
+mkdir -p results
+
+echo "==> rasa data validate"
+rasa data validate --fail-on-warnings 2>&1 | grep -v -E "tensorflow/|To enable the following|^\s*$" 
+
+echo "==> held-out NLU evaluation (floor: 90% right answer or kind, no emergency missed)"
+python -m scripts.evaluate_nlu --out results/nlu
+
+echo "==> rasa test: test stories (fails on any prediction error)"
+rasa test core --model models/kyphoplasty.tar.gz --stories tests/stories \
+  --fail-on-prediction-errors --out results/core 2>&1 \
+  | grep -v -E "tensorflow/|To enable the following|^\s*$" 
+
+echo "==> pytest"
+python -m pytest "$@"
