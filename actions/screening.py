@@ -91,45 +91,50 @@ class ValidateScreeningForm(FormValidationAction):
 
     def validate_screening_consent(self, value: Any, dispatcher: CollectingDispatcher,
                                    tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        return self.read_answer("screening_consent", dispatcher, tracker)
+        return self.read_answer("screening_consent", value, dispatcher, tracker)
 
     def validate_warning_signs(self, value: Any, dispatcher: CollectingDispatcher,
                                tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        update = self.read_answer("warning_signs", dispatcher, tracker)
+        update = self.read_answer("warning_signs", value, dispatcher, tracker)
         if update.get("warning_signs") == "yes":
             dispatcher.utter_message(response="utter_emergency")
         return update
 
     def validate_fracture_found(self, value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        return self.read_answer("fracture_found", dispatcher, tracker)
+        return self.read_answer("fracture_found", value, dispatcher, tracker)
 
     def validate_fracture_cause(self, value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        return self.read_answer("fracture_cause", dispatcher, tracker)
+        return self.read_answer("fracture_cause", value, dispatcher, tracker)
 
     def validate_pain_limits(self, value: Any, dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        return self.read_answer("pain_limits", dispatcher, tracker)
+        return self.read_answer("pain_limits", value, dispatcher, tracker)
 
     def validate_mri_active(self, value: Any, dispatcher: CollectingDispatcher,
                             tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        if READERS["mri_active"](tracker.latest_message or {}) == "explain":
+        if value is not None and READERS["mri_active"](tracker.latest_message or {}) == "explain":
             # not an unclear answer: explain, then the same question again
             dispatcher.utter_message(response="utter_explain_mri")
             return {"mri_active": None}
-        return self.read_answer("mri_active", dispatcher, tracker)
+        return self.read_answer("mri_active", value, dispatcher, tracker)
 
     def validate_osteoporosis_treated(self, value: Any, dispatcher: CollectingDispatcher,
                                       tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        return self.read_answer("osteoporosis_treated", dispatcher, tracker)
+        return self.read_answer("osteoporosis_treated", value, dispatcher, tracker)
 
     def validate_risk_conditions(self, value: Any, dispatcher: CollectingDispatcher,
                                  tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        return self.read_answer("risk_conditions", dispatcher, tracker)
+        return self.read_answer("risk_conditions", value, dispatcher, tracker)
 
     @staticmethod
-    def read_answer(slot: Text, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+    def read_answer(
+        slot: Text, extracted: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> Dict[Text, Any]:
+        if extracted is None:
+            # cleared, not answered (action_start_screening resets every slot)
+            return {}
         value = READERS[slot](tracker.latest_message or {})
         if value is not None:
             return {slot: value, "screening_clarify": None}

@@ -43,7 +43,9 @@ class Answers:
     mri_active: str = "unknown"           # yes | no | no_mri | unknown
     osteoporosis_treated: str = "unknown"  # yes | no | unknown
     warning_signs: str = "no"             # yes | no
-    risk_conditions: str = "unsure"       # none | infection | bleeding | both | unsure
+    # none | infection | bleeding | both | unsure; not_asked when the checklist
+    # ended before it (no known fracture): no flag for a question never asked
+    risk_conditions: str = "not_asked"
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,11 @@ def test_missing_answers_count_as_not_sure():
     assert decide(answers_from_slots({})).outcome is Outcome.NO_KNOWN_FRACTURE
 
 
+def test_an_unasked_risk_question_raises_no_flag():
+    result = decide(answers_from_slots({"warning_signs": "no", "fracture_found": "no"}))
+    assert result.outcome is Outcome.NO_KNOWN_FRACTURE and result.notes == []
+
+
 def test_every_outcome_and_note_has_a_domain_response():
     from tests.project import domain
 

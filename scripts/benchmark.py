@@ -1,0 +1,134 @@
+"""Benchmark (not a test): what the assistant costs, measured in one run.
+
+    python -m scripts.benchmark [--messages 200] [--skip-training]
+
+Prints, for the REST webhook (full turn: NLU + dialogue + tracker store) and for
+Rasa's /model/parse (NLU only) in the same run: per-message latency p50/p95 at 1
+and 16 concurrent conversations, and their ratio (how much of a turn is dialogue
+rather than NLU); the Rasa server's cold start and resident memory; the time of
+a full training run. Figures, not pass/fail.
+"""
+from __future__ import annotations
+
+import argparse
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable, List
+
+import requests
+
+from scripts.stack import ROOT, Assistant, start_assistant
+
+QUESTIONS = [
+    "what is kyphoplasty", "how long is recovery", "is it safe", "will I be asleep",
+    "what does the balloon do", "why do I need an MRI", "what are the risks",
+    "how much does it cost", "hello", "thank you", "I want to talk to a person",
+    "what happens if I don't treat it", "is my mom too old for this", "what is the cement",
+]
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentile(values: List[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def timed_calls(call: Callable[[str, str], None], conversations: int, messages: int) -> List[float]:
+    """Latency in ms of each call; `conversations` run concurrently, each sending in turn."""
+    per_conversation = max(1, messages // conversations)
+
+    def conversation(index: int) -> List[float]:
+        sender = f"bench-{secrets.token_hex(4)}-{index}"
+        latencies = []
+        for i in range(per_conversation):
+            started = time.perf_counter()
+            call(sender, QUESTIONS[(index + i) % len(QUESTIONS)])
+            latencies.append((time.perf_counter() - started) * 1000)
+        return latencies
+
+    with ThreadPoolExecutor(max_workers=conversations) as pool:
+        return [ms for result in pool.map(conversation, range(conversations)) for ms in result]
+
+
+def measure(assistant: Assistant, messages: int) -> List[tuple]:
+    sessions = {}
+
+    def session() -> requests.Session:  # one keep-alive connection per thread
+        import threading
+
+        return sessions.setdefault(threading.get_ident(), requests.Session())
+
+    def webhook(sender: str, text: str) -> None:
+        r = session().post(f"{assistant.url}/webhooks/rest/webhook",
+                           json={"sender": sender, "message": text}, timeout=60)
+        r.raise_for_status()
+
+    def parse(sender: str, text: str) -> None:
+        r = session().post(f"{assistant.url}/model/parse", params={"token": assistant.token},
+                           json={"text": text}, timeout=60)
+        r.raise_for_status()
+
+    for warm in range(20):  # load lazily initialised parts first
+        webhook("bench-warmup", QUESTIONS[warm % len(QUESTIONS)])
+        parse("bench-warmup", QUESTIONS[warm % len(QUESTIONS)])
+    rows = []
+    for conversations in (1, 16):
+        hook = timed_calls(webhook, conversations, messages)
+        nlu = timed_calls(parse, conversations, messages)
+        rows.append((conversations, hook, nlu))
+    return rows
+
+
+def training_seconds() -> float:
+    with tempfile.TemporaryDirectory() as out:
+        started = time.monotonic()
+        subprocess.run([sys.executable, "-m", "rasa", "train", "--force", "--out", out],
+                       cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return time.monotonic() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=200, help="messages per measurement")
+    parser.add_argument("--skip-training", action="store_true")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as work:
+        stack = start_assistant(Path(work))
+        assistant = next(stack)
+        idle = rss_mib(assistant.rasa_pid)
+        rows = measure(assistant, args.messages)
+        loaded = rss_mib(assistant.rasa_pid)
+        startup = assistant.startup_seconds
+        stack.close()
+
+    print(f"\nRasa server cold start (process start to /status ready): {startup:.1f} s")
+    print(f"Rasa server memory (RSS): {idle:.0f} MiB after start, {loaded:.0f} MiB after the load below")
+    print(f"\n{'conversations':>13} | {'webhook p50':>11} {'p95':>7} | {'/model/parse p50':>16} {'p95':>7} | "
+          f"{'webhook/parse p50':>17}")
+    for conversations, hook, nlu in rows:
+        h50, h95, n50, n95 = (percentile(hook, 50), percentile(hook, 95),
+                              percentile(nlu, 50), percentile(nlu, 95))
+        print(f"{conversations:>13} | {h50:>8.1f} ms {h95:>4.1f} ms | {n50:>13.1f} ms {n95:>4.1f} ms | "
+              f"{h50 / n50:>16.2f}x")
+    print(f"({len(rows[0][1])} timed messages per cell; mean webhook at 1 conversation "
+          f"{statistics.mean(rows[0][1]):.1f} ms)")
+    if not args.skip_training:
+        print(f"\nFull training (rasa train --force, NLU + dialogue): {training_seconds():.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

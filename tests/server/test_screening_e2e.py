@@ -1,0 +1,85 @@
+"""The checklist end to end over the REST channel, and the row staff will see."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from bot.db.models import CallbackRequest, ScreeningResult
+from tests.server.conftest import new_sender
+
+pytestmark = pytest.mark.server
+
+
+def test_complete_checklist_and_callback_are_stored(assistant):
+    sender = new_sender()
+    steps = [
+        ("could kyphoplasty help my compression fracture?", "utter_ask_screening_consent"),
+        ("/affirm", "utter_ask_warning_signs"),
+        ("no, none of those", "utter_ask_fracture_found"),
+        ("yes, 3 weeks ago", "utter_ask_fracture_cause"),
+        ('/inform{"choice": "osteoporosis"}', "utter_ask_pain_limits"),
+        ("yes it hurts a lot and I can barely walk", "utter_ask_mri_active"),
+        ("what does that mean?", "utter_ask_mri_active"),
+        ("the mri said it's a new fracture", "utter_ask_osteoporosis_treated"),
+        ("not really", "utter_ask_risk_conditions"),
+        ("I take eliquis", "utter_offer_callback"),
+        ("yes please", "utter_ask_callback_name"),
+        ("Mary Smith", "utter_ask_callback_phone"),
+        ("212-736-5000", "utter_ask_callback_consent"),
+        ("yes I agree", "utter_handoff"),
+    ]
+    for text, expected_last in steps:
+        assistant.replies(sender, text)
+        assert assistant.bot_actions(sender)[-1] == expected_last, (text, assistant.bot_actions(sender)[-4:])
+
+    actions = assistant.bot_actions(sender)
+    assert "utter_explain_mri" in actions
+    assert actions.index("utter_screening_outcome_commonly_considered") < actions.index(
+        "utter_screening_note_bone_density") < actions.index("utter_screening_note_risk_flag")
+
+    with Session(create_engine(assistant.database_url)) as session:
+        screening = session.execute(
+            select(ScreeningResult).where(ScreeningResult.conversation_id == sender)).scalar_one()
+        callback = session.execute(
+            select(CallbackRequest).where(CallbackRequest.conversation_id == sender)).scalar_one()
+    assert screening.outcome == "commonly_considered" and screening.channel == "rest"
+    assert screening.answers["risk_conditions"] == "bleeding" and screening.flagged_for_care_team
+    assert (callback.name, callback.phone, callback.screening_id) == ("Mary Smith", "+12127365000", screening.id)
+
+
+def test_faq_and_why_mid_checklist_then_stop(assistant):
+    sender = new_sender()
+    for text in ["am I a candidate for kyphoplasty", "yes", "no"]:
+        assistant.replies(sender, text)
+    assistant.replies(sender, "wait, how long is recovery after kyphoplasty?")
+    assert assistant.bot_actions(sender)[-2:] == ["utter_recovery/timeline", "utter_ask_fracture_found"]
+    assistant.replies(sender, "why do you need to know that?")
+    assert assistant.bot_actions(sender)[-2:] == ["utter_screening_why", "utter_ask_fracture_found"]
+    assistant.replies(sender, "stop, I want to quit")
+    assert assistant.bot_actions(sender)[-1] == "utter_screening_stopped"
+    assistant.replies(sender, "what is kyphoplasty")
+    assert assistant.bot_actions(sender)[-1] == "utter_about/what_is"
+
+
+def test_emergency_mid_checklist_comes_first_and_ends_it(assistant):
+    sender = new_sender()
+    for text in ["could this help me", "yes", "no"]:
+        assistant.replies(sender, text)
+    replies = assistant.replies(sender, "my legs just went numb and I can't stand up")
+    assert assistant.bot_actions(sender)[-1] == "utter_emergency"
+    assert "911" in replies[0]["text"]
+    assistant.replies(sender, "how long is recovery")
+    assert assistant.bot_actions(sender)[-1] == "utter_recovery/timeline"
+
+
+def test_messy_answers_are_understood_and_nothing_loops(assistant):
+    sender = new_sender()
+    for text in ["would kyphoplasty work for my mom", "yeah sure", "nope", "I think so"]:
+        assistant.replies(sender, text)
+    assistant.replies(sender, "purple elephants")
+    assistant.replies(sender, "bananas")  # unclear twice: noted as not sure, moves on
+    actions = assistant.bot_actions(sender)
+    assert actions.count("utter_screening_not_understood") == 1
+    assert "utter_screening_noted_unsure" in actions
+    assert actions[-1] == "utter_ask_pain_limits"
