@@ -56,7 +56,7 @@ def test_faq_and_why_mid_checklist_then_stop(assistant):
     assert assistant.bot_actions(sender)[-2:] == ["utter_recovery/timeline", "utter_ask_fracture_found"]
     assistant.replies(sender, "why do you need to know that?")
     assert assistant.bot_actions(sender)[-2:] == ["utter_screening_why", "utter_ask_fracture_found"]
-    assistant.replies(sender, "stop, I want to quit")
+    assistant.replies(sender, "stop the checklist please")
     assert assistant.bot_actions(sender)[-1] == "utter_screening_stopped"
     assistant.replies(sender, "what is kyphoplasty")
     assert assistant.bot_actions(sender)[-1] == "utter_about/what_is"
