@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import answers
+from actions.handoff import care_team_contact
 from bot.db.repository import save_callback
 from bot.settings import get_settings
 
@@ -89,10 +90,10 @@ class ActionSaveCallback(Action):
         except Exception as error:  # noqa: BLE001 - any database failure
             # Name and phone are personal data: never in the log.
             logger.error("Could not store a callback request: %s", type(error).__name__)
-            dispatcher.utter_message(response="utter_callback_not_saved")
+            dispatcher.utter_message(response="utter_callback_not_saved", **care_team_contact())
             return reset
         dispatcher.utter_message(response="utter_callback_saved")
-        dispatcher.utter_message(response="utter_handoff")
+        dispatcher.utter_message(response="utter_handoff", **care_team_contact())
         return reset
 
 

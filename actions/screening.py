@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import answers
+from actions.handoff import care_team_contact
 from actions.screening_rules import answers_from_slots, decide, outcome_response
 from bot.db.repository import save_screening
 
@@ -193,7 +194,7 @@ class ActionScreeningOutcome(Action):
         except Exception as error:  # noqa: BLE001 - any database failure
             # The answers are health data: log the failure, never the answers.
             logger.error("Could not store a screening result: %s", type(error).__name__)
-            dispatcher.utter_message(response="utter_screening_not_saved")
+            dispatcher.utter_message(response="utter_screening_not_saved", **care_team_contact())
             return reset
 
         events = reset + [SlotSet("screening_id", screening_id)]

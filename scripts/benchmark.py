@@ -45,21 +45,28 @@ def percentile(values: List[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def timed_calls(call: Callable[[str, str], None], conversations: int, messages: int) -> List[float]:
-    """Latency in ms of each call; `conversations` run concurrently, each sending in turn."""
-    per_conversation = max(1, messages // conversations)
+# A turn reloads and re-featurises the whole conversation, so its cost grows with
+# the conversation's length: measure conversations of a realistic length.
+TURNS_PER_CONVERSATION = 10
 
-    def conversation(index: int) -> List[float]:
-        sender = f"bench-{secrets.token_hex(4)}-{index}"
+
+def timed_calls(call: Callable[[str, str], None], conversations: int, messages: int) -> List[float]:
+    """Latency in ms of each call; `conversations` run concurrently, each a series
+    of fresh conversations of TURNS_PER_CONVERSATION messages."""
+    per_worker = max(1, messages // conversations)
+
+    def worker(index: int) -> List[float]:
         latencies = []
-        for i in range(per_conversation):
+        for i in range(per_worker):
+            if i % TURNS_PER_CONVERSATION == 0:
+                sender = f"bench-{secrets.token_hex(4)}-{index}"
             started = time.perf_counter()
             call(sender, QUESTIONS[(index + i) % len(QUESTIONS)])
             latencies.append((time.perf_counter() - started) * 1000)
         return latencies
 
     with ThreadPoolExecutor(max_workers=conversations) as pool:
-        return [ms for result in pool.map(conversation, range(conversations)) for ms in result]
+        return [ms for result in pool.map(worker, range(conversations)) for ms in result]
 
 
 def measure(assistant: Assistant, messages: int) -> List[tuple]:
@@ -123,7 +130,8 @@ def main() -> int:
                               percentile(nlu, 50), percentile(nlu, 95))
         print(f"{conversations:>13} | {h50:>8.1f} ms {h95:>4.1f} ms | {n50:>13.1f} ms {n95:>4.1f} ms | "
               f"{h50 / n50:>16.2f}x")
-    print(f"({len(rows[0][1])} timed messages per cell; mean webhook at 1 conversation "
+    print(f"({len(rows[0][1])} timed messages per cell, conversations of {TURNS_PER_CONVERSATION} messages; "
+          f"mean webhook at 1 conversation "
           f"{statistics.mean(rows[0][1]):.1f} ms)")
     if not args.skip_training:
         print(f"\nFull training (rasa train --force, NLU + dialogue): {training_seconds():.0f} s")

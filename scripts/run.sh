@@ -1,18 +1,28 @@
 #!/usr/bin/env bash
 # One command to set up and run the assistant on embedded defaults (SQLite, no
-# external server): action server on :5055, Rasa server on :5005 (REST channel,
-# HTTP API with a token). Ctrl-C stops everything.
+# external server): action server on :5055, Rasa server on :5005 (REST and
+# socket.io channels, HTTP API with a token; Telegram, Twilio and Slack when their
+# variables are set), the widget's demo page on :8080 and the staff review
+# console on :5080. Ctrl-C stops everything.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/setup.sh"
 
 RASA_PORT="${RASA_PORT:-5005}"
 ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+WIDGET_PORT="${WIDGET_PORT:-8080}"
+CONSOLE_PORT="${CONSOLE_PORT:-5080}"
+export WIDGET_PORT CONSOLE_PORT WIDGET_SOCKET_URL="${WIDGET_SOCKET_URL:-http://localhost:$RASA_PORT}"
+
+# Channels come from the environment only (no secret in the repo): this writes
+# var/credentials.yml with ${VAR} references, for the channels that are set.
+python -m channels.credentials
+python -m bot.db.migrate >/dev/null
 # The HTTP API token: from the environment, else one generated for this machine
 # and kept (readable by this user only) in var/rasa_token.
 if [[ -z "${RASA_TOKEN:-}" ]]; then
   if [[ ! -s var/rasa_token ]]; then
-    (umask 077; python -c 'import secrets; print(secrets.token_urlsafe(24))' > var/rasa_token)
+    (umask 077; python -c 'import secrets; print(secrets.token_hex(24))' > var/rasa_token)
   fi
   RASA_TOKEN="$(cat var/rasa_token)"
 fi
@@ -28,16 +38,26 @@ pids+=($!)
 
 echo "==> starting the Rasa server on :$RASA_PORT (logs: var/rasa.log)"
 rasa run --model models/kyphoplasty.tar.gz --endpoints endpoints.yml \
-  --credentials credentials.yml --port "$RASA_PORT" \
-  --enable-api --auth-token "$RASA_TOKEN" > var/rasa.log 2>&1 &
+  --credentials var/credentials.yml --port "$RASA_PORT" \
+  --enable-api --auth-token="$RASA_TOKEN" > var/rasa.log 2>&1 &
+pids+=($!)
+
+echo "==> starting the widget's demo page on :$WIDGET_PORT and the staff console on :$CONSOLE_PORT"
+python -m bot.widget > var/widget.log 2>&1 &
+pids+=($!)
+python -m bot.console --port "$CONSOLE_PORT" --no-migrate > var/console.log 2>&1 &
 pids+=($!)
 
 python -m bot.wait_for "http://localhost:$RASA_PORT/status?token=$RASA_TOKEN" \
-  "http://localhost:$ACTIONS_PORT/health" --timeout 120
+  "http://localhost:$ACTIONS_PORT/health" "http://localhost:$WIDGET_PORT/healthz" \
+  "http://localhost:$CONSOLE_PORT/sign-in" --timeout 180
 
 cat <<MSG
 
 The assistant is running.
+  Web chat (demo practice page):  http://localhost:$WIDGET_PORT/
+  Staff review console:           http://localhost:$CONSOLE_PORT/
+     first create a staff account:  .venv/bin/python -m bot.console.users create --username admin --role admin
   Terminal chat:   ./scripts/chat.sh
   One message:     curl -s localhost:$RASA_PORT/webhooks/rest/webhook \\
                      -H 'Content-Type: application/json' \\

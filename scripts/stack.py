@@ -89,7 +89,7 @@ def start_assistant(work: Path, action_port: Optional[int] = None,
            "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook", "CARE_TEAM_PHONE": "(212) 736-5000",
            "CARE_TEAM_HOURS": "weekdays 8 to 5", "TF_CPP_MIN_LOG_LEVEL": "3",
            "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT), **(extra_env or {})}
-    port, token = free_port(), secrets.token_urlsafe(16)
+    port, token = free_port(), secrets.token_hex(16)  # a token may not start with '-'
     processes: List[subprocess.Popen] = []
     with open(work / "actions.log", "wb") as actions_log, open(work / "rasa.log", "wb") as rasa_log:
         started = time.monotonic()
@@ -100,7 +100,7 @@ def start_assistant(work: Path, action_port: Optional[int] = None,
         rasa = subprocess.Popen(
             [sys.executable, "-m", "rasa", "run", "--model", str(MODEL), "--endpoints", str(endpoints),
              "--credentials", str(ROOT / "credentials.yml"), "--port", str(port), "--enable-api",
-             "--auth-token", token], cwd=ROOT, env=env, stdout=rasa_log, stderr=subprocess.STDOUT)
+             f"--auth-token={token}"], cwd=ROOT, env=env, stdout=rasa_log, stderr=subprocess.STDOUT)
         processes.append(rasa)
         url = f"http://127.0.0.1:{port}"
         urls = [f"{url}/status?token={token}"] + (

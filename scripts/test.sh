@@ -5,6 +5,16 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/setup.sh"
 mkdir -p results
 
+# The browser tests drive Debian's Chromium (never a browser download).
+if [[ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]]; then
+  echo "==> installing Chromium for the browser tests (Debian package)"
+  if [[ $(id -u) -eq 0 ]]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+fi
+
 echo "==> rasa data validate"
 rasa data validate --fail-on-warnings 2>&1 | grep -v -E "tensorflow/|To enable the following|^\s*$" 
 

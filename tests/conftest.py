@@ -67,3 +67,9 @@ def database_url(request, monkeypatch) -> Iterator[str]:
     get_settings.cache_clear()
     db_session.get_engine.cache_clear()
 
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop running in
+    the main thread while it is open, which asyncio.run() in later tests refuses."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

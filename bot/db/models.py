@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import declarative_base, relationship
 
 Base = declarative_base()
@@ -52,3 +52,138 @@ class CallbackRequest(Base):
     note = Column(Text, nullable=True)
 
     screening = relationship("ScreeningResult", back_populates="callbacks")
+
+
+# --- Staff review console (bot/console) -------------------------------------------
+# Staff accounts, the audit log and the review state. Conversations themselves stay
+# in Rasa's `events` table; `conversation_summaries` / `conversation_answers` are a
+# derived, rebuildable index of it that keeps the conversation list fast.
+
+
+class StaffUser(Base):
+    """A clinic staff account for the review console (created with the users CLI)."""
+
+    __tablename__ = "staff_users"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(80), nullable=False, unique=True)
+    password_hash = Column(String(255), nullable=False)
+    role = Column(String(16), nullable=False, default="reviewer")  # reviewer | admin
+    active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
+    last_login_at = Column(DateTime(timezone=True), nullable=True)
+
+
+class LoginAttempt(Base):
+    """Every sign-in attempt; failed ones rate-limit further attempts (any process)."""
+
+    __tablename__ = "login_attempts"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(80), nullable=False, index=True)
+    remote_addr = Column(String(64), nullable=True, index=True)
+    attempted_at = Column(DateTime(timezone=True), nullable=False, default=utc_now, index=True)
+    succeeded = Column(Boolean, nullable=False, default=False)
+
+
+class AuditEntry(Base):
+    """Who did what, when: conversation views, exports, unmasking, admin actions."""
+
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime(timezone=True), nullable=False, default=utc_now, index=True)
+    username = Column(String(80), nullable=False, index=True)
+    action = Column(String(48), nullable=False, index=True)
+    target = Column(String(255), nullable=True, index=True)
+    detail = Column(Text, nullable=True)
+    remote_addr = Column(String(64), nullable=True)
+
+
+class ConversationReview(Base):
+    """A reviewer's verdict on one conversation (Rasa's sender_id)."""
+
+    __tablename__ = "conversation_reviews"
+
+    sender_id = Column(String(255), primary_key=True)
+    reviewed = Column(Boolean, nullable=False, default=False, index=True)
+    reviewed_by = Column(String(80), nullable=True)
+    reviewed_at = Column(DateTime(timezone=True), nullable=True)
+
+
+class ConversationTag(Base):
+    __tablename__ = "conversation_tags"
+
+    sender_id = Column(String(255), primary_key=True)
+    tag = Column(String(48), primary_key=True, index=True)
+    added_by = Column(String(80), nullable=False)
+    added_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
+
+
+class ConversationNote(Base):
+    __tablename__ = "conversation_notes"
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    author = Column(String(80), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
+    text = Column(Text, nullable=False)
+
+
+class FlaggedMessage(Base):
+    """A user message the assistant answered wrongly, with the answer it should have had."""
+
+    __tablename__ = "flagged_messages"
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    event_id = Column(Integer, nullable=False)  # events.id of the user message
+    text = Column(Text, nullable=False)
+    predicted_intent = Column(String(255), nullable=True)
+    given_answer = Column(String(255), nullable=True)
+    expected_answer = Column(String(255), nullable=False, index=True)
+    note = Column(Text, nullable=True)
+    flagged_by = Column(String(80), nullable=False)
+    flagged_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
+
+
+class ConversationSummary(Base):
+    """One row per conversation, derived from `events` (rebuildable at any time)."""
+
+    __tablename__ = "conversation_summaries"
+
+    sender_id = Column(String(255), primary_key=True)
+    channel = Column(String(64), nullable=True, index=True)
+    started_at = Column(Float, nullable=False)
+    last_at = Column(Float, nullable=False, index=True)
+    first_day = Column(String(10), nullable=False, index=True)  # UTC YYYY-MM-DD
+    last_day = Column(String(10), nullable=False, index=True)
+    user_messages = Column(Integer, nullable=False, default=0)
+    bot_messages = Column(Integer, nullable=False, default=0)
+    answers = Column(Integer, nullable=False, default=0)
+    emergencies = Column(Integer, nullable=False, default=0, index=True)
+    not_covered = Column(Integer, nullable=False, default=0)
+    fallbacks = Column(Integer, nullable=False, default=0)
+    handoffs = Column(Integer, nullable=False, default=0)
+    preview = Column(Text, nullable=True)
+    search_text = Column(Text, nullable=True)
+    last_event_id = Column(Integer, nullable=False, default=0)
+
+
+class ConversationAnswer(Base):
+    """How often each answer id / reply kind was given in a conversation."""
+
+    __tablename__ = "conversation_answers"
+
+    sender_id = Column(String(255), primary_key=True)
+    answer_id = Column(String(255), primary_key=True, index=True)
+    count = Column(Integer, nullable=False, default=1)
+
+
+class ConsoleState(Base):
+    """Small key/value state, e.g. the last `events` id folded into the summaries."""
+
+    __tablename__ = "console_state"
+
+    key = Column(String(64), primary_key=True)
+    value = Column(String(255), nullable=False)

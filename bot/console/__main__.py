@@ -1,0 +1,35 @@
+"""Serve the console: `python -m bot.console [--host H] [--port P]`.
+
+Threaded WSGI server from Werkzeug, fine for a clinic's handful of staff on one
+machine. Behind TLS in production, set CONSOLE_SECURE_COOKIES=true; any WSGI server
+can serve `bot.console:create_app()` instead.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+
+from werkzeug.serving import run_simple
+
+from bot.console import create_app
+from bot.console.config import get_console_settings
+from bot.db.migrate import upgrade
+
+
+def main() -> None:
+    settings = get_console_settings()
+    parser = argparse.ArgumentParser(description="Staff review console")
+    parser.add_argument("--host", default=settings.host)
+    parser.add_argument("--port", type=int, default=settings.port)
+    parser.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not args.no_migrate:
+        upgrade()
+    app = create_app()
+    print(f"staff review console on http://{args.host}:{args.port}/", flush=True)
+    run_simple(args.host, args.port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""The demo practice page server: the page, the widget's files, and POST /session.
+
+Standard library only (http.server, threaded). POST /session hands a browser a
+new session id and the signed token that binds it (tokens.py); Rasa's socket
+channel accepts that session only with that token.
+"""
+from __future__ import annotations
+
+import html
+import json
+import logging
+import mimetypes
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Optional
+from urllib.parse import urlsplit
+
+from bot.widget import tokens
+from bot.widget.settings import WidgetSettings
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+DEMO_PAGE = HERE / "demo" / "index.html"
+
+logger = logging.getLogger(__name__)
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def widget_config(settings: WidgetSettings, care_team_phone: str) -> dict:
+    """The small config object a practice pastes with the script tag."""
+    return {
+        "socketUrl": settings.socket_url,
+        "title": f"{settings.practice_name} assistant",
+        "phone": care_team_phone,
+        "maxMessageChars": settings.max_message_chars,
+    }
+
+
+def content_security_policy(settings: WidgetSettings) -> str:
+    socket_origin = _origin_of(settings.socket_url)
+    ws_origin = socket_origin.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
+    return ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            f"connect-src 'self' {socket_origin} {ws_origin}; "
+            "frame-ancestors 'none'; base-uri 'none'; form-action 'none'; object-src 'none'")
+
+
+class WidgetServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, settings: WidgetSettings, secret: str, care_team_phone: str) -> None:
+        self.settings = settings
+        self.secret = secret
+        config = json.dumps(widget_config(settings, care_team_phone))
+        self.page = DEMO_PAGE.read_text(encoding="utf-8").replace(
+            "{{WIDGET_CONFIG}}", html.escape(config, quote=True)).encode("utf-8")
+        self.csp = content_security_policy(settings)
+        super().__init__((settings.host, settings.port), Handler)
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: WidgetServer
+    server_version = "widget"
+    sys_version = ""
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
+        logger.info("%s %s", self.address_string(), format % args)
+
+    # --- helpers
+    def _send(self, status: int, body: bytes, content_type: str, headers: Optional[dict] = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _json(self, status: int, data: dict, headers: Optional[dict] = None) -> None:
+        self._send(status, json.dumps(data).encode(), "application/json",
+                   {"Cache-Control": "no-store", **(headers or {})})
+
+    def _cors(self) -> Optional[dict]:
+        """CORS headers for an allowed Origin, {} without one, None for a foreign origin."""
+        origin = self.headers.get("Origin")
+        if not origin:
+            return {}
+        if origin.rstrip("/") in self.server.settings.allowed_origins:
+            return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+        return None
+
+    # --- routes
+    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        path = urlsplit(self.path).path
+        if path in ("/", "/index.html"):
+            self._send(HTTPStatus.OK, self.server.page, "text/html; charset=utf-8",
+                       {"Content-Security-Policy": self.server.csp, "Cache-Control": "no-cache"})
+        elif path == "/healthz":
+            self._json(HTTPStatus.OK, {"status": "ok"})
+        elif path.startswith("/widget/"):
+            self._static(path[len("/widget/"):])
+        else:
+            self._json(HTTPStatus.NOT_FOUND, {"error": "not found"})
+
+    do_HEAD = do_GET
+
+    def _static(self, relative: str) -> None:
+        target = (STATIC / relative).resolve()
+        if STATIC not in target.parents or not target.is_file():
+            self._json(HTTPStatus.NOT_FOUND, {"error": "not found"})
+            return
+        content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if content_type.startswith("text/") or content_type.endswith("javascript"):
+            content_type += "; charset=utf-8"
+        # The widget is embedded on other sites: its files may be loaded cross-origin.
+        self._send(HTTPStatus.OK, target.read_bytes(), content_type,
+                   {"Cache-Control": "no-cache", "Cross-Origin-Resource-Policy": "cross-origin"})
+
+    def do_OPTIONS(self) -> None:  # noqa: N802
+        cors = self._cors()
+        if urlsplit(self.path).path != "/session" or cors is None:
+            self._json(HTTPStatus.FORBIDDEN, {"error": "origin not allowed"})
+            return
+        self._send(HTTPStatus.NO_CONTENT, b"", "text/plain", {
+            **cors, "Access-Control-Allow-Methods": "POST",
+            "Access-Control-Allow-Headers": "Content-Type", "Access-Control-Max-Age": "600"})
+
+    def do_POST(self) -> None:  # noqa: N802
+        if urlsplit(self.path).path != "/session":
+            self._json(HTTPStatus.NOT_FOUND, {"error": "not found"})
+            return
+        cors = self._cors()
+        if cors is None:
+            self._json(HTTPStatus.FORBIDDEN, {"error": "origin not allowed"})
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > 1024:
+            self._json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "body too large"}, cors)
+            return
+        self.rfile.read(length)  # nothing in it is used: every session is new
+        session_id, token = tokens.issue(self.server.secret)
+        self._json(HTTPStatus.OK, {"session_id": session_id, "token": token,
+                                   "expires_in": self.server.settings.token_ttl_seconds}, cors)

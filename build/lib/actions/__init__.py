@@ -1,1 +1,0 @@
-"""The rasa-sdk action server: one module per concern."""

@@ -1,1 +1,0 @@
-"""Rasa channel connectors of our own (they extend Rasa's)."""

@@ -1,1 +1,0 @@
-"""Custom Rasa NLU components and the spaCy pipeline they rely on."""

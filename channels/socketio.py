@@ -1,0 +1,187 @@
+"""Rasa's socket.io channel with conversations bound to a server-issued secret.
+
+Rasa's SocketIOInput, with session persistence on, puts a socket into whatever
+conversation the browser names by `session_id`: whoever learns an id can join
+it and read the replies. Here:
+
+* `session_request` must carry the `token` the widget server issued for that
+  `session_id` (bot/widget/tokens.py, HMAC with the shared secret); otherwise
+  the socket gets `session_refused` and joins nothing.
+* `user_uttered` ignores any `session_id` in the message: it uses only the
+  session this socket was bound to, so another id sent there reaches nothing.
+* Rasa's sender id is derived from the session id with the secret, so the
+  conversation cannot be addressed through another channel by the browser's id.
+* Origins are an allow-list (never "*"), messages over the limit are refused
+  with a `message_refused` event, and each message is acknowledged (socket.io
+  ack) once handled; a resent message (same `message_id`) is not handled twice.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from collections import OrderedDict
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+from bot.widget import tokens
+from bot.widget.settings import WidgetSettings
+
+logger = logging.getLogger(__name__)
+
+REFUSED_EVENT = "message_refused"
+SESSION_REFUSED_EVENT = "session_refused"
+RECENT_IDS_PER_SESSION = 50
+
+
+def _origins(value: Any) -> List[str]:
+    if isinstance(value, str):
+        value = value.split(",")
+    origins = [str(o).strip().rstrip("/") for o in (value or []) if str(o).strip()]
+    if not origins:
+        raise ValueError("the socket channel needs cors_allowed_origins (WIDGET_ALLOWED_ORIGINS)")
+    if "*" in origins:
+        raise ValueError("cors_allowed_origins must list origins, not '*'")
+    return origins
+
+
+class SecureSocketIOInput(SocketIOInput):
+    """socket.io input whose conversations are bound to a signed session token."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "socketio"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        defaults = WidgetSettings()
+        return cls(
+            secret=credentials.get("token_secret") or tokens.load_secret(),
+            cors_allowed_origins=_origins(credentials.get("cors_allowed_origins")
+                                          or defaults.allowed_origins),
+            max_message_chars=int(credentials.get("max_message_chars")
+                                  or defaults.max_message_chars),
+            token_ttl_seconds=int(credentials.get("token_ttl_seconds")
+                                  or defaults.token_ttl_seconds),
+            max_http_buffer_size=int(credentials.get("max_http_buffer_size") or 64 * 1024),
+            user_message_evt=credentials.get("user_message_evt", "user_uttered"),
+            bot_message_evt=credentials.get("bot_message_evt", "bot_uttered"),
+            namespace=credentials.get("namespace"),
+            socketio_path=credentials.get("socketio_path", "/socket.io"),
+        )
+
+    def __init__(self, secret: str, cors_allowed_origins: List[str], max_message_chars: int = 1000,
+                 token_ttl_seconds: int = 24 * 3600, max_http_buffer_size: int = 64 * 1024,
+                 user_message_evt: Text = "user_uttered", bot_message_evt: Text = "bot_uttered",
+                 namespace: Optional[Text] = None, socketio_path: Text = "/socket.io") -> None:
+        super().__init__(user_message_evt=user_message_evt, bot_message_evt=bot_message_evt,
+                         namespace=namespace, session_persistence=True, socketio_path=socketio_path)
+        if len(secret) < tokens.MIN_SECRET_CHARS:
+            raise ValueError("the socket channel's token secret is too short")
+        self.secret = secret
+        self.cors_allowed_origins = _origins(cors_allowed_origins)
+        self.max_message_chars = max_message_chars
+        self.token_ttl_seconds = token_ttl_seconds
+        self.max_http_buffer_size = max_http_buffer_size
+        # per conversation, the ids of the last messages handled (resends after a reconnect)
+        self._recent: "OrderedDict[str, OrderedDict[str, bool]]" = OrderedDict()
+
+    def _seen(self, conversation: str, message_id: Any) -> bool:
+        """Records `message_id`; True when it was already handled or is being handled."""
+        if not isinstance(message_id, str) or not message_id or len(message_id) > 64:
+            return False
+        recent = self._recent.setdefault(conversation, OrderedDict())
+        self._recent.move_to_end(conversation)
+        while len(self._recent) > 10_000:
+            self._recent.popitem(last=False)
+        if message_id in recent:
+            return True
+        recent[message_id] = True
+        while len(recent) > RECENT_IDS_PER_SESSION:
+            recent.popitem(last=False)
+        return False
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.cors_allowed_origins,
+                          max_http_buffer_size=self.max_http_buffer_size)
+        socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        self.sio = sio
+        namespace = self.namespace
+
+        @socketio_webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect", namespace=namespace)
+        async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            logger.debug("socket %s connected", sid)
+            return True
+
+        @sio.on("disconnect", namespace=namespace)
+        async def disconnect(sid: Text, *args: Any) -> None:
+            logger.debug("socket %s disconnected", sid)
+
+        @sio.on("session_request", namespace=namespace)
+        async def session_request(sid: Text, data: Any) -> Dict[str, Any]:
+            data = data if isinstance(data, dict) else {}
+            session_id, token = data.get("session_id"), data.get("token")
+            previous = (await sio.get_session(sid, namespace=namespace)).get("conversation")
+            if previous:
+                await sio.leave_room(sid, previous, namespace=namespace)
+                await sio.save_session(sid, {}, namespace=namespace)
+            if not tokens.verify(self.secret, session_id, token, self.token_ttl_seconds):
+                logger.info("socket %s presented no valid token for its session", sid)
+                await sio.emit(SESSION_REFUSED_EVENT, {"reason": "invalid_token"}, room=sid,
+                               namespace=namespace)
+                return {"ok": False, "error": "invalid_token"}
+            conversation = tokens.conversation_id(self.secret, session_id)
+            await sio.save_session(sid, {"conversation": conversation, "session_id": session_id},
+                                   namespace=namespace)
+            await sio.enter_room(sid, conversation, namespace=namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+            return {"ok": True, "session_id": session_id}
+
+        @sio.on(self.user_message_evt, namespace=namespace)
+        async def handle_message(sid: Text, data: Any) -> Dict[str, Any]:
+            data = data if isinstance(data, dict) else {}
+            message_id = data.get("message_id")
+            conversation = (await sio.get_session(sid, namespace=namespace)).get("conversation")
+
+            async def refuse(reason: str, **extra: Any) -> Dict[str, Any]:
+                await sio.emit(REFUSED_EVENT, {"reason": reason, "message_id": message_id, **extra},
+                               room=sid, namespace=namespace)
+                return {"ok": False, "error": reason, "message_id": message_id, **extra}
+
+            if not conversation:
+                return await refuse("no_session")
+            text = data.get("message")
+            if not isinstance(text, str) or not text.strip():
+                return await refuse("empty")
+            if len(text) > self.max_message_chars:
+                return await refuse("too_long", limit=self.max_message_chars)
+            if self._seen(conversation, message_id):
+                return {"ok": True, "message_id": message_id, "duplicate": True}
+            # Client metadata is not passed on: nothing the browser claims reaches the tracker.
+            await on_new_message(UserMessage(
+                text, SocketIOOutput(sio, self.bot_message_evt), conversation,
+                input_channel=self.name()))
+            return {"ok": True, "message_id": message_id}
+
+        return socketio_webhook
+
+
+def from_environment() -> Dict[str, Any]:
+    """The non-secret part of this channel's credentials, for channels/credentials.py."""
+    settings = WidgetSettings()
+    config: Dict[str, Any] = {"cors_allowed_origins": settings.allowed_origins,
+                              "max_message_chars": settings.max_message_chars,
+                              "token_ttl_seconds": settings.token_ttl_seconds}
+    if os.environ.get("WIDGET_SECRET"):
+        config["token_secret"] = "${WIDGET_SECRET}"
+    return config

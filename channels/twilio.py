@@ -1,0 +1,187 @@
+"""Rasa's Twilio connector (SMS and WhatsApp), plus Twilio's request signature check.
+
+Twilio signs each webhook call: `X-Twilio-Signature` is an HMAC-SHA1, with the
+account's auth token, of the full public URL and the POSTed parameters
+(https://www.twilio.com/docs/usage/security#validating-requests). Rasa's
+TwilioInput does not check it; here `twilio.request_validator.RequestValidator`
+does, against the public URL (`webhook_base_url` + path, since behind a proxy
+the URL this server sees differs), and an unsigned or tampered call gets 403.
+
+SMS and WhatsApp have no buttons: they become numbered options in the text
+("Reply 1 for Yes, 2 for No"), and a reply of just that number is mapped back
+to the button's payload (the last buttons sent to each sender are remembered
+in memory, for a while). WhatsApp numbers arrive as `whatsapp:+1...`; replies
+to them go out from the WhatsApp sender number.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections import OrderedDict
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.twilio import TwilioInput, TwilioOutput
+from sanic import Blueprint
+from sanic.request import Request
+from twilio.http.http_client import TwilioHttpClient
+from twilio.request_validator import RequestValidator
+
+from channels._verify import refuse, require
+
+logger = logging.getLogger(__name__)
+
+TWILIO_API = "https://api.twilio.com"
+WHATSAPP = "whatsapp:"
+NUMBER_REPLY = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
+
+
+class ButtonMemory:
+    """The last buttons sent to each sender, so that a reply "2" means the second one."""
+
+    def __init__(self, max_senders: int = 10_000, ttl_seconds: float = 3600) -> None:
+        self._buttons: "OrderedDict[str, Tuple[float, List[Dict[str, Any]]]]" = OrderedDict()
+        self.max_senders = max_senders
+        self.ttl_seconds = ttl_seconds
+
+    def remember(self, sender: str, buttons: List[Dict[str, Any]]) -> None:
+        self._buttons[sender] = (time.monotonic(), list(buttons))
+        self._buttons.move_to_end(sender)
+        while len(self._buttons) > self.max_senders:
+            self._buttons.popitem(last=False)
+
+    def forget(self, sender: str) -> None:
+        self._buttons.pop(sender, None)
+
+    def payload_for(self, sender: str, text: Optional[str]) -> Optional[str]:
+        match = NUMBER_REPLY.match(text or "")
+        remembered = self._buttons.get(sender)
+        if not match or not remembered:
+            return None
+        sent_at, buttons = remembered
+        number = int(match.group(1))
+        if time.monotonic() - sent_at > self.ttl_seconds or not 1 <= number <= len(buttons):
+            return None
+        return buttons[number - 1]["payload"]
+
+
+def numbered_options(text: str, buttons: List[Dict[str, Any]]) -> str:
+    choices = ", ".join(f"{i} for {b['title']}" for i, b in enumerate(buttons, start=1))
+    return f"{text.strip()}\n\nReply {choices}."
+
+
+class RebasedHttpClient(TwilioHttpClient):
+    """Twilio's HTTP client, sending to another base URL (a regional edge or a stand-in)."""
+
+    def __init__(self, base_url: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.base_url = base_url.rstrip("/")
+
+    def request(self, method, url, *args, **kwargs):  # type: ignore[override]
+        if url.startswith(TWILIO_API):
+            url = self.base_url + url[len(TWILIO_API):]
+        return super().request(method, url, *args, **kwargs)
+
+
+class SecureTwilioOutput(TwilioOutput):
+    def __init__(self, account_sid: Text, auth_token: Text, twilio_number: Text,
+                 whatsapp_number: Optional[Text], memory: ButtonMemory,
+                 api_base_url: Optional[Text] = None) -> None:
+        super().__init__(account_sid, auth_token, twilio_number)
+        if api_base_url:
+            self.http_client = RebasedHttpClient(api_base_url, timeout=30)
+        self.whatsapp_number = whatsapp_number or twilio_number
+        self.memory = memory
+
+    def _sender_for(self, recipient: str) -> str:
+        if recipient.startswith(WHATSAPP):
+            number = self.whatsapp_number
+            return number if number.startswith(WHATSAPP) else WHATSAPP + number
+        return self.twilio_number
+
+    async def _send_message(self, message_data: Dict[Text, Any]):  # type: ignore[override]
+        message_data["from_"] = self._sender_for(message_data["to"])
+        # Twilio's client is blocking: keep the server's event loop free meanwhile
+        return await asyncio.to_thread(self._send_blocking, message_data)
+
+    def _send_blocking(self, message_data: Dict[Text, Any]):
+        try:
+            return self.messages.create(**message_data)
+        except Exception as error:  # noqa: BLE001 - log and go on, as Rasa's output does
+            logger.error("Twilio did not take the message: %s", error)
+            return None
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        self.memory.forget(recipient_id)
+        await super().send_text_message(recipient_id, text, **kwargs)
+
+    async def send_text_with_buttons(self, recipient_id: Text, text: Text,
+                                     buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+        self.memory.remember(recipient_id, buttons)
+        await self._send_message({"to": recipient_id, "body": numbered_options(text, buttons)})
+
+
+class SecureTwilioInput(TwilioInput):
+    """Twilio input that refuses calls without a valid `X-Twilio-Signature`."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "twilio"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        require("twilio", credentials, ["account_sid", "auth_token", "twilio_number"])
+        return cls(credentials["account_sid"], credentials["auth_token"],
+                   credentials["twilio_number"],
+                   whatsapp_number=credentials.get("whatsapp_number"),
+                   webhook_base_url=credentials.get("webhook_base_url"),
+                   api_base_url=credentials.get("api_base_url"))
+
+    def __init__(self, account_sid: Text, auth_token: Text, twilio_number: Text,
+                 whatsapp_number: Optional[Text] = None, webhook_base_url: Optional[Text] = None,
+                 api_base_url: Optional[Text] = None, debug_mode: bool = False) -> None:
+        super().__init__(account_sid, auth_token, twilio_number, debug_mode=debug_mode)
+        self.whatsapp_number = whatsapp_number
+        self.webhook_base_url = (webhook_base_url or "").rstrip("/") or None
+        self.api_base_url = api_base_url
+        self.validator = RequestValidator(auth_token)
+        self.memory = ButtonMemory()
+
+    def public_url(self, request: Request) -> str:
+        """The URL Twilio called, which it signed: the configured public base + this path."""
+        if not self.webhook_base_url:
+            return request.url
+        query = f"?{request.query_string}" if request.query_string else ""
+        return f"{self.webhook_base_url}{request.path}{query}"
+
+    def is_from_twilio(self, request: Request) -> bool:
+        signature = request.headers.get("X-Twilio-Signature")
+        if not signature:
+            return False
+        params = {key: values[0] for key, values in request.form.items()}
+        return self.validator.validate(self.public_url(request), params, signature)
+
+    def get_output_channel(self) -> SecureTwilioOutput:
+        return SecureTwilioOutput(self.account_sid, self.auth_token, self.twilio_number,
+                                  self.whatsapp_number, self.memory, self.api_base_url)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        async def with_numbered_replies(message: UserMessage) -> Any:
+            payload = self.memory.payload_for(message.sender_id, message.text)
+            if payload is not None:
+                message.text = payload
+            return await on_new_message(message)
+
+        twilio_webhook = super().blueprint(with_numbered_replies)
+
+        @twilio_webhook.middleware("request")
+        async def verify(request: Request):
+            if request.method == "POST" and not self.is_from_twilio(request):
+                logger.warning("refused a Twilio webhook call without a valid signature")
+                return refuse(403, "missing or invalid X-Twilio-Signature")
+            return None
+
+        return twilio_webhook

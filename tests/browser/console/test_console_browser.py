@@ -1,0 +1,120 @@
+"""A real browser (headless Debian Chromium via Playwright) against a real console
+server: sign in, filter, open a transcript, tag it, export. Screenshots go to
+results/screenshots/console-*.png."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.project import ROOT
+
+pytestmark = pytest.mark.browser
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+SHOTS = ROOT / "results" / "screenshots"
+USER, PASSWORD = "nurse.kim", "browser test password"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def console_server(tmp_path):
+    from bot.console import auth
+    from bot.console.sampledata import populate
+    from bot.db.migrate import upgrade
+    from bot.db.session import get_engine
+
+    url = f"sqlite:///{tmp_path / 'assistant.db'}"
+    upgrade(url)
+    with get_engine(url).begin() as connection:
+        populate(connection, 60, start=time.time() - 7 * 86400, days=7, seed=5)
+        auth.create_user(connection, USER, PASSWORD, "reviewer")
+    get_engine(url).dispose()
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": url, "CONSOLE_SECRET_KEY": "b" * 48,
+           "CONSOLE_PORT": str(port)}
+    log = open(tmp_path / "console.log", "wb")
+    process = subprocess.Popen([sys.executable, "-m", "bot.console"], env=env, stdout=log,
+                               stderr=subprocess.STDOUT, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        process.terminate()
+        pytest.fail("console did not start:\n" + (tmp_path / "console.log").read_text())
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+    log.close()
+
+
+def test_sign_in_filter_open_tag_and_export(console_server, tmp_path):
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+            "--disable-dev-shm-usage"])
+        page = browser.new_page(viewport={"width": 1366, "height": 900}, accept_downloads=True)
+        page.goto(f"{console_server}/conversations")
+        assert "/sign-in" in page.url  # anonymous: sent to sign in
+        page.get_by_label("Username").fill(USER)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.screenshot(path=str(SHOTS / "console-sign-in.png"))
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/conversations")
+        page.screenshot(path=str(SHOTS / "console-list.png"), full_page=False)
+
+        page.get_by_label("Contains an emergency").check()
+        page.get_by_role("button", name="Apply filters").click()
+        page.wait_for_url("**emergency=1**")
+        caption = page.locator("table.list caption").inner_text()
+        assert "conversations" in caption and not caption.startswith("0 ")
+        page.screenshot(path=str(SHOTS / "console-filtered.png"))
+
+        page.locator("table.list tbody a").first.click()
+        page.wait_for_url("**/conversations/view/**")
+        assert page.get_by_role("heading", name="Transcript").is_visible()
+        assert page.locator("code.answer", has_text="emergency").count() >= 1
+        page.get_by_label("Add a tag").fill("follow up")
+        page.get_by_role("button", name="Add tag").click()
+        page.wait_for_load_state()
+        assert page.locator("ul.tags .tag", has_text="follow up").is_visible()
+        page.get_by_role("button", name="Mark reviewed").click()
+        page.wait_for_load_state()
+        assert page.get_by_text("Reviewed by nurse.kim").is_visible()
+        page.screenshot(path=str(SHOTS / "console-transcript.png"), full_page=True)
+
+        page.goto(f"{console_server}/conversations?tag=follow+up")
+        assert page.locator("table.list tbody a").count() == 1
+        with page.expect_download() as download_info:
+            page.get_by_role("link", name="CSV").click()
+        download = download_info.value
+        target = tmp_path / "export.csv"
+        download.save_as(str(target))
+        lines = target.read_text().splitlines()
+        assert lines[0].startswith("conversation_id,") and len(lines) == 2 and "follow up" in lines[1]
+
+        page.goto(f"{console_server}/dashboard")
+        assert page.locator("figure.chart img").count() == 6
+        page.screenshot(path=str(SHOTS / "console-dashboard.png"), full_page=True)
+        page.get_by_role("button", name="Sign out").click()
+        page.goto(f"{console_server}/dashboard")
+        assert "/sign-in" in page.url
+        browser.close()

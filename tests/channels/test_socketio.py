@@ -1,0 +1,113 @@
+"""The web channel: a conversation is bound to the token its browser was issued."""
+from __future__ import annotations
+
+import asyncio
+from typing import Any, List, Tuple
+
+import pytest
+import requests
+import socketio
+
+from bot.widget import tokens
+from tests.channels.stack import Stack
+
+pytestmark = pytest.mark.server
+
+QUESTION = "How long does recovery take after kyphoplasty?"
+
+
+def new_session(stack: Stack) -> Tuple[str, str]:
+    response = requests.post(f"{stack.widget_url}/session", json={},
+                             headers={"Origin": stack.widget_url}, timeout=10)
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == stack.widget_url
+    data = response.json()
+    return data["session_id"], data["token"]
+
+
+class Client:
+    """A socket.io client that records every event it receives."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.events: List[Tuple[str, Any]] = []
+        self.sio.on("*", lambda event, data: self.events.append((event, data)))
+
+    async def __aenter__(self) -> "Client":
+        # the Python client's websocket needs a newer aiohttp; browsers use websocket (widget tests)
+        await self.sio.connect(self.stack.rasa_url, headers={"Origin": self.stack.widget_url},
+                               transports=["polling"])
+        return self
+
+    async def __aexit__(self, *args: Any) -> None:
+        await self.sio.disconnect()
+
+    async def call(self, event: str, data: dict) -> Any:
+        return await self.sio.call(event, data, timeout=60)
+
+    def bot_texts(self) -> List[str]:
+        return [data["text"] for event, data in self.events if event == "bot_uttered"]
+
+
+def test_session_endpoint_refuses_other_origins(stack):
+    response = requests.post(f"{stack.widget_url}/session", json={},
+                             headers={"Origin": "https://evil.example"}, timeout=10)
+    assert response.status_code == 403
+
+
+def test_socket_refuses_other_origins(stack):
+    async def scenario():
+        client = socketio.AsyncClient(reconnection=False)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await client.connect(stack.rasa_url, headers={"Origin": "https://evil.example"},
+                                 transports=["polling"])
+    asyncio.run(scenario())
+
+
+def test_a_second_client_with_anothers_session_id_gets_nothing(stack):
+    async def scenario():
+        session_id, token = new_session(stack)
+        async with Client(stack) as first, Client(stack) as second:
+            assert (await first.call("session_request", {"session_id": session_id, "token": token}))["ok"]
+            # the intruder knows the id: without its token, or with its own token, nothing
+            refused = await second.call("session_request", {"session_id": session_id})
+            assert refused == {"ok": False, "error": "invalid_token"}
+            _, own_token = new_session(stack)
+            assert not (await second.call("session_request",
+                                          {"session_id": session_id, "token": own_token}))["ok"]
+            ack = await second.call("user_uttered", {"message": "what did they ask?",
+                                                     "session_id": session_id, "message_id": "x1"})
+            assert ack["ok"] is False and ack["error"] == "no_session"
+            # the first conversation goes on; the intruder receives none of it
+            ack = await first.call("user_uttered", {"message": QUESTION, "message_id": "m1"})
+            assert ack == {"ok": True, "message_id": "m1"}
+            await asyncio.sleep(0.5)
+            assert first.bot_texts()
+            assert second.bot_texts() == []
+            assert ("session_confirm", session_id) not in second.events
+            # and the conversation is not reachable by that id through the REST channel
+            rest = requests.post(f"{stack.rasa_url}/webhooks/rest/webhook",
+                                 json={"sender": session_id, "message": "hello"}, timeout=60)
+            assert rest.status_code == 200
+            tracker = stack.tracker(tokens.conversation_id(stack.env["WIDGET_SECRET"], session_id))
+            texts = [e.get("text") for e in tracker["events"] if e["event"] == "user"]
+            assert texts == [QUESTION]
+    asyncio.run(scenario())
+
+
+def test_oversized_and_repeated_messages(stack):
+    async def scenario():
+        session_id, token = new_session(stack)
+        async with Client(stack) as client:
+            await client.call("session_request", {"session_id": session_id, "token": token})
+            ack = await client.call("user_uttered", {"message": "x" * 501, "message_id": "big"})
+            assert ack == {"ok": False, "error": "too_long", "message_id": "big", "limit": 500}
+            assert ("message_refused", {"reason": "too_long", "message_id": "big", "limit": 500}) \
+                in client.events
+            first = await client.call("user_uttered", {"message": QUESTION, "message_id": "r1"})
+            again = await client.call("user_uttered", {"message": QUESTION, "message_id": "r1"})
+            assert first["ok"] and again == {"ok": True, "message_id": "r1", "duplicate": True}
+            tracker = stack.tracker(tokens.conversation_id(stack.env["WIDGET_SECRET"], session_id))
+            assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == [QUESTION]
+    asyncio.run(scenario())
