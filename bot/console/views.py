@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Mapping, Optional
 
 from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template,
                    request, stream_with_context, url_for)
@@ -40,9 +40,10 @@ def settings():
     return current_app.config["CONSOLE"]
 
 
-def page_number() -> int:
+def page_number(source: Optional[Mapping[str, str]] = None) -> int:
+    """The requested page (query string by default), clamped; junk means page 1."""
     try:
-        return max(1, min(int(request.args.get("page", 1)), 1_000_000))
+        return max(1, min(int((source or request.args).get("page") or 1), 1_000_000))
     except ValueError:
         return 1
 
@@ -94,25 +95,24 @@ def _render_conversation(sender_id: str, unmasked: bool, page: int):
                            expected=expected_answers(), low=settings().low_confidence)
 
 
-@bp.route("/conversations/view/<path:sender_id>")
-def conversation(sender_id: str):
-    page = page_number()
+def _audited_conversation(sender_id: str, page: int, unmasked: bool):
+    """Every look at a transcript, masked or not, is written to the audit log first."""
     with engine().begin() as connection:
         if not queries.conversation_exists(connection, sender_id):
             abort(404)
-        audit.record(connection, "view_conversation", sender_id, {"page": page})
-    return _render_conversation(sender_id, unmasked=False, page=page)
+        action = "unmask_conversation" if unmasked else "view_conversation"
+        audit.record(connection, action, sender_id, {"page": page})
+    return _render_conversation(sender_id, unmasked=unmasked, page=page)
+
+
+@bp.route("/conversations/view/<path:sender_id>")
+def conversation(sender_id: str):
+    return _audited_conversation(sender_id, page_number(), unmasked=False)
 
 
 @bp.route("/conversations/unmask", methods=["POST"])
 def unmask_conversation():
-    sender_id = form_sender()
-    page = max(1, int(request.form.get("page", "1") or 1)) if (request.form.get("page") or "1").isdigit() else 1
-    with engine().begin() as connection:
-        if not queries.conversation_exists(connection, sender_id):
-            abort(404)
-        audit.record(connection, "unmask_conversation", sender_id, {"page": page})
-    return _render_conversation(sender_id, unmasked=True, page=page)
+    return _audited_conversation(form_sender(), page_number(request.form), unmasked=True)
 
 
 @bp.route("/conversations/review", methods=["POST"])
