@@ -1,12 +1,16 @@
 """All configuration, read from the environment in one place.
 
 Defaults are the embedded set-up (SQLite under var/, no external server); the
-production set-up sets the variables (see README, "Production").
+production set-up sets the variables (see README, "Configuration"). Three groups:
+the assistant (`Settings`), the web widget (`WidgetSettings`, which Rasa's socket
+channel reads too, so both agree on origins, limits and token lifetime) and the
+staff console (`ConsoleSettings`).
 """
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import List
 
 from pydantic import BaseSettings, Field
 
@@ -37,3 +41,60 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+class WidgetSettings(BaseSettings):
+    host: str = Field("127.0.0.1", env="WIDGET_HOST")
+    port: int = Field(8080, env="WIDGET_PORT")
+    # Where browsers reach Rasa's socket.io channel (the public URL, not an internal one).
+    socket_url: str = Field("http://localhost:5005", env="WIDGET_SOCKET_URL")
+    # Pages allowed to open a chat (CORS for POST /session and the socket.io server).
+    # Comma separated; empty means this widget server's own address only. Never "*".
+    allowed_origins_raw: str = Field("", env="WIDGET_ALLOWED_ORIGINS")
+    token_ttl_seconds: int = Field(24 * 3600, env="WIDGET_TOKEN_TTL")
+    max_message_chars: int = Field(1000, env="WIDGET_MAX_MESSAGE_CHARS")
+    practice_name: str = Field("Riverside Spine Care", env="WIDGET_PRACTICE_NAME")
+
+    class Config:
+        case_sensitive = False
+
+    @property
+    def allowed_origins(self) -> List[str]:
+        origins = [o.strip().rstrip("/") for o in self.allowed_origins_raw.split(",") if o.strip()]
+        if not origins:
+            origins = [f"http://localhost:{self.port}", f"http://127.0.0.1:{self.port}"]
+        if "*" in origins:
+            raise ValueError("WIDGET_ALLOWED_ORIGINS must list origins, not '*'")
+        return origins
+
+
+@lru_cache(maxsize=1)
+def get_widget_settings() -> WidgetSettings:
+    return WidgetSettings()
+
+
+class ConsoleSettings(BaseSettings):
+    host: str = Field("127.0.0.1", env="CONSOLE_HOST")
+    port: int = Field(5080, env="CONSOLE_PORT")
+    # Flask's signing key. Unset: a random key generated once into var/console_secret.
+    secret_key: str = Field("", env="CONSOLE_SECRET_KEY")
+    secret_file: Path = Field(VAR_DIR / "console_secret", env="CONSOLE_SECRET_FILE")
+    session_hours: float = Field(8.0, env="CONSOLE_SESSION_HOURS")
+    # Set to true when the console is served over HTTPS (production, behind TLS).
+    secure_cookies: bool = Field(False, env="CONSOLE_SECURE_COOKIES")
+    retention_days: int = Field(365, env="CONSOLE_RETENTION_DAYS")
+    page_size: int = Field(50, env="CONSOLE_PAGE_SIZE")
+    # Sign-in rate limit: this many failures within the window blocks further tries.
+    max_failed_logins: int = Field(5, env="CONSOLE_MAX_FAILED_LOGINS")
+    max_failed_logins_per_address: int = Field(20, env="CONSOLE_MAX_FAILED_LOGINS_PER_ADDRESS")
+    login_window_minutes: int = Field(15, env="CONSOLE_LOGIN_WINDOW_MINUTES")
+    # A user message below this confidence is highlighted in transcripts.
+    low_confidence: float = Field(0.6, env="CONSOLE_LOW_CONFIDENCE")
+
+    class Config:
+        case_sensitive = False
+
+
+@lru_cache(maxsize=1)
+def get_console_settings() -> ConsoleSettings:
+    return ConsoleSettings()

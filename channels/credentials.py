@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Tuple
 
-from bot.widget.settings import WidgetSettings
+from bot.settings import WidgetSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "var" / "credentials.yml"

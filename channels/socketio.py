@@ -29,8 +29,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.settings import WidgetSettings
 from bot.widget import tokens
-from bot.widget.settings import WidgetSettings
 
 logger = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from typing import Any, Dict, Optional
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from bot.console.config import ConsoleSettings, get_console_settings, load_secret_key
+from bot.console.secret import load_secret_key
 from bot.db.session import get_engine
-from bot.settings import get_settings
+from bot.settings import ConsoleSettings, get_console_settings, get_settings
 
 csrf = CSRFProtect()
 

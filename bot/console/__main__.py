@@ -12,7 +12,7 @@ import logging
 from werkzeug.serving import run_simple
 
 from bot.console import create_app
-from bot.console.config import get_console_settings
+from bot.settings import get_console_settings
 from bot.db.migrate import upgrade
 
 

@@ -47,7 +47,7 @@ def main() -> None:
     from datetime import date, timedelta
 
     from bot.console import auth, create_app, summaries
-    from bot.console.config import ConsoleSettings
+    from bot.settings import ConsoleSettings
     from bot.console.sampledata import populate
     from bot.db.migrate import upgrade
     from bot.db.session import get_engine

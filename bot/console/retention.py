@@ -79,9 +79,8 @@ def apply_retention(connection: Connection, older_than_days: int,
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
-    from bot.console.config import get_console_settings
     from bot.db.session import get_engine
-    from bot.settings import get_settings
+    from bot.settings import get_console_settings, get_settings
 
     parser = argparse.ArgumentParser(description="Delete conversations older than the retention age.")
     parser.add_argument("--older-than-days", type=int, default=get_console_settings().retention_days)

@@ -4,10 +4,9 @@ from __future__ import annotations
 import logging
 import sys
 
-from bot.settings import get_settings
+from bot.settings import get_settings, get_widget_settings
 from bot.widget import tokens
 from bot.widget.server import STATIC, WidgetServer
-from bot.widget.settings import get_widget_settings
 
 
 def main() -> int:

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Optional
 from urllib.parse import urlsplit
 
+from bot.settings import WidgetSettings
 from bot.widget import tokens
-from bot.widget.settings import WidgetSettings
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"

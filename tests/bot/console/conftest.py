@@ -8,9 +8,9 @@ from typing import Dict, List
 import pytest
 
 from bot.console import auth, create_app
-from bot.console.config import ConsoleSettings
 from bot.console.sampledata import populate
 from bot.db.session import get_engine
+from bot.settings import ConsoleSettings
 from tests.bot.console.helpers import ADMIN, REVIEWER, sign_in
 
 NOW = time.time()

@@ -68,7 +68,7 @@ def copy_database(source_url: str, target_url: str) -> None:
 
 
 def check_console(url: str, work: Path, conversations: Dict) -> None:
-    from bot.console.config import ConsoleSettings
+    from bot.settings import ConsoleSettings
 
     with get_engine(url).begin() as connection:
         auth.create_user(connection, ADMIN[0], ADMIN[1], "admin")

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from bot.console import auth
-from bot.console.config import ConsoleSettings, load_secret_key
+from bot.console.secret import load_secret_key
 from bot.db.models import AuditEntry, ConversationNote, StaffUser
+from bot.settings import ConsoleSettings
 from tests.bot.console.helpers import ADMIN, REVIEWER, captions, csrf_token, listed, post, sign_in
 
 PUBLIC = {"static", "auth.login"}  # the sign-in page and its stylesheet
