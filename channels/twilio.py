@@ -9,21 +9,22 @@ the URL this server sees differs), and an unsigned or tampered call gets 403.
 
 SMS and WhatsApp have no buttons: they become numbered options in the text
 ("Reply 1 for Yes, 2 for No"), and a reply of just that number is mapped back
-to the button's payload (the last buttons sent to each sender are remembered
-in memory, for a while). WhatsApp numbers arrive as `whatsapp:+1...`; replies
-to them go out from the WhatsApp sender number.
+to the button's payload. The buttons are read from the conversation's own
+tracker, so the mapping holds across restarts and between Rasa servers that
+share a tracker store. WhatsApp numbers arrive as `whatsapp:+1...`; replies to
+them go out from the WhatsApp sender number.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import re
-import time
-from collections import OrderedDict
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
+from contextvars import ContextVar
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Text
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.twilio import TwilioInput, TwilioOutput
+from rasa.shared.core.events import BotUttered, Event, UserUttered
 from sanic import Blueprint
 from sanic.request import Request
 from twilio.http.http_client import TwilioHttpClient
@@ -38,33 +39,27 @@ WHATSAPP = "whatsapp:"
 NUMBER_REPLY = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 
 
-class ButtonMemory:
-    """The last buttons sent to each sender, so that a reply "2" means the second one."""
+# The Rasa agent serving the current webhook call (set by the request middleware):
+# the channel's message handler has no request of its own to reach it through.
+_current_agent: ContextVar[Any] = ContextVar("twilio_current_agent", default=None)
 
-    def __init__(self, max_senders: int = 10_000, ttl_seconds: float = 3600) -> None:
-        self._buttons: "OrderedDict[str, Tuple[float, List[Dict[str, Any]]]]" = OrderedDict()
-        self.max_senders = max_senders
-        self.ttl_seconds = ttl_seconds
 
-    def remember(self, sender: str, buttons: List[Dict[str, Any]]) -> None:
-        self._buttons[sender] = (time.monotonic(), list(buttons))
-        self._buttons.move_to_end(sender)
-        while len(self._buttons) > self.max_senders:
-            self._buttons.popitem(last=False)
+def payload_for_number(events: Sequence[Event], text: Optional[str]) -> Optional[str]:
+    """The payload of button N of the buttons last sent, when the reply is just "N".
 
-    def forget(self, sender: str) -> None:
-        self._buttons.pop(sender, None)
-
-    def payload_for(self, sender: str, text: Optional[str]) -> Optional[str]:
-        match = NUMBER_REPLY.match(text or "")
-        remembered = self._buttons.get(sender)
-        if not match or not remembered:
+    Only buttons sent since the person's previous message count: an old list
+    further up the thread is no longer the question being answered."""
+    match = NUMBER_REPLY.match(text or "")
+    if not match:
+        return None
+    for event in reversed(events):
+        if isinstance(event, UserUttered):
             return None
-        sent_at, buttons = remembered
-        number = int(match.group(1))
-        if time.monotonic() - sent_at > self.ttl_seconds or not 1 <= number <= len(buttons):
-            return None
-        return buttons[number - 1]["payload"]
+        buttons = event.data.get("buttons") if isinstance(event, BotUttered) else None
+        if buttons:
+            number = int(match.group(1))
+            return buttons[number - 1]["payload"] if 1 <= number <= len(buttons) else None
+    return None
 
 
 def numbered_options(text: str, buttons: List[Dict[str, Any]]) -> str:
@@ -87,13 +82,11 @@ class RebasedHttpClient(TwilioHttpClient):
 
 class SecureTwilioOutput(TwilioOutput):
     def __init__(self, account_sid: Text, auth_token: Text, twilio_number: Text,
-                 whatsapp_number: Optional[Text], memory: ButtonMemory,
-                 api_base_url: Optional[Text] = None) -> None:
+                 whatsapp_number: Optional[Text], api_base_url: Optional[Text] = None) -> None:
         super().__init__(account_sid, auth_token, twilio_number)
         if api_base_url:
             self.http_client = RebasedHttpClient(api_base_url, timeout=30)
         self.whatsapp_number = whatsapp_number or twilio_number
-        self.memory = memory
 
     def _sender_for(self, recipient: str) -> str:
         if recipient.startswith(WHATSAPP):
@@ -113,13 +106,8 @@ class SecureTwilioOutput(TwilioOutput):
             logger.error("Twilio did not take the message: %s", error)
             return None
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        self.memory.forget(recipient_id)
-        await super().send_text_message(recipient_id, text, **kwargs)
-
     async def send_text_with_buttons(self, recipient_id: Text, text: Text,
                                      buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
-        self.memory.remember(recipient_id, buttons)
         await self._send_message({"to": recipient_id, "body": numbered_options(text, buttons)})
 
 
@@ -148,7 +136,6 @@ class SecureTwilioInput(TwilioInput):
         self.webhook_base_url = (webhook_base_url or "").rstrip("/") or None
         self.api_base_url = api_base_url
         self.validator = RequestValidator(auth_token)
-        self.memory = ButtonMemory()
 
     def public_url(self, request: Request) -> str:
         """The URL Twilio called, which it signed: the configured public base + this path."""
@@ -166,13 +153,16 @@ class SecureTwilioInput(TwilioInput):
 
     def get_output_channel(self) -> SecureTwilioOutput:
         return SecureTwilioOutput(self.account_sid, self.auth_token, self.twilio_number,
-                                  self.whatsapp_number, self.memory, self.api_base_url)
+                                  self.whatsapp_number, self.api_base_url)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def with_numbered_replies(message: UserMessage) -> Any:
-            payload = self.memory.payload_for(message.sender_id, message.text)
-            if payload is not None:
-                message.text = payload
+            agent = _current_agent.get()
+            if agent is not None and NUMBER_REPLY.match(message.text or ""):
+                tracker = await agent.tracker_store.retrieve(message.sender_id)
+                payload = payload_for_number(tracker.events if tracker else [], message.text)
+                if payload is not None:
+                    message.text = payload
             return await on_new_message(message)
 
         twilio_webhook = super().blueprint(with_numbered_replies)
@@ -182,6 +172,7 @@ class SecureTwilioInput(TwilioInput):
             if request.method == "POST" and not self.is_from_twilio(request):
                 logger.warning("refused a Twilio webhook call without a valid signature")
                 return refuse(403, "missing or invalid X-Twilio-Signature")
+            _current_agent.set(getattr(request.app.ctx, "agent", None))
             return None
 
         return twilio_webhook

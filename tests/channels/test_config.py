@@ -5,10 +5,11 @@ import os
 import stat
 
 import pytest
+from rasa.shared.core.events import BotUttered, UserUttered
 
 from bot.widget import tokens
 from channels.credentials import IncompleteChannel, build, write
-from channels.twilio import ButtonMemory, numbered_options
+from channels.twilio import numbered_options, payload_for_number
 
 SECRET = "s" * 40
 
@@ -87,9 +88,13 @@ def test_buttons_become_numbered_options_and_numbers_map_back():
     buttons = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
     assert numbered_options("Shall we start?", buttons) == \
         "Shall we start?\n\nReply 1 for Yes, 2 for No."
-    memory = ButtonMemory()
-    memory.remember("+1555", buttons)
-    assert memory.payload_for("+1555", " 2 ") == "/deny"
-    assert memory.payload_for("+1555", "3") is None
-    assert memory.payload_for("+1666", "1") is None
-    assert memory.payload_for("+1555", "yes") is None
+    # The buttons come from the conversation's tracker: the last list sent since
+    # the person's previous message, even with a plain reply after it.
+    events = [UserUttered("could this help me?"), BotUttered("Shall we start?", {"buttons": buttons}),
+              BotUttered("This is general information, not medical advice.")]
+    assert payload_for_number(events, " 2 ") == "/deny"
+    assert payload_for_number(events, "1.") == "/affirm"
+    assert payload_for_number(events, "3") is None
+    assert payload_for_number(events, "yes") is None
+    assert payload_for_number(events + [UserUttered("hello"), BotUttered("Hi!")], "1") is None
+    assert payload_for_number([], "1") is None
