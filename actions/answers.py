@@ -10,11 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, Iterable, List, Optional
 
-Message = Dict[str, Any]  # tracker.latest_message
+from bot.answer_words import NO, UNSURE, YES
 
-YES = r"\b(yes|yeah|yep|yup|ya|yea|sure|correct|right|true|i think so|i believe so|definitely|absolutely|of course|uh huh|it does|she does|he does|they do|i do|i have|she has|he has|they have|did)\b"
-NO = r"\b(no|nope|nah|not really|never|none|neither|i don't think so|i dont think so|doesn't|doesnt|does not|haven't|havent|hasn't|hasnt|didn't|didnt|not at all)\b"
-UNSURE = r"\b(not sure|unsure|dunno|don't know|dont know|do not know|no idea|can't remember|cant remember|maybe|perhaps|not certain|no clue|hard to say|idk)\b"
+Message = Dict[str, Any]  # tracker.latest_message
 
 
 def _text(message: Message) -> str:
@@ -111,8 +109,9 @@ def warning_signs(message: Message) -> Optional[str]:
     if _entities(message, "warning_sign") or _intent(message) == "emergency":
         return "yes"
     answer = button_choice(message) or yes_no_unsure(message)
-    # "not sure" about an emergency sign is treated as a yes: the safe side
-    return {"yes": "yes", "no": "no", "unsure": "yes"}.get(answer or "")
+    # "not sure" is not an emergency verdict: the checklist lists the signs one
+    # by one, then says "if you have any of these, call 911 now" (actions/screening.py)
+    return answer if answer in ("yes", "no", "unsure") else None
 
 
 INFECTION = r"\b(infect\w*|fever)\b"

@@ -36,7 +36,7 @@ HELPER_SLOTS = ["screening_clarify", "screening_unclear"]
 # What an answer that stays unclear after the re-ask is recorded as.
 UNCLEAR_DEFAULT = {
     "screening_consent": "no",
-    "warning_signs": "yes",  # cannot rule out an emergency: say so
+    "warning_signs": "unsure",  # utter_screening_warning_signs_unsure says what to do
     "fracture_found": "unsure",
     "fracture_cause": "unknown",
     "pain_limits": "unsure",
@@ -96,9 +96,12 @@ class ValidateScreeningForm(FormValidationAction):
 
     def validate_warning_signs(self, value: Any, dispatcher: CollectingDispatcher,
                                tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        update = self.read_answer("warning_signs", value, dispatcher, tracker)
+        update = self.read_answer("warning_signs", value, dispatcher, tracker, unsure_is_unclear=True)
         if update.get("warning_signs") == "yes":
             dispatcher.utter_message(response="utter_emergency")
+        elif update.get("warning_signs") == "unsure":
+            # not sure twice: no emergency verdict, but exactly what to do if one applies
+            dispatcher.utter_message(response="utter_screening_warning_signs_unsure")
         return update
 
     def validate_fracture_found(self, value: Any, dispatcher: CollectingDispatcher,
@@ -131,21 +134,27 @@ class ValidateScreeningForm(FormValidationAction):
 
     @staticmethod
     def read_answer(
-        slot: Text, extracted: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+        slot: Text, extracted: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        unsure_is_unclear: bool = False,
     ) -> Dict[Text, Any]:
+        """`unsure_is_unclear`: a first "not sure" gets the clearer question too
+        (the warning signs, asked one by one), not only an unreadable answer."""
         if extracted is None:
             # cleared, not answered (action_start_screening resets every slot)
             return {}
         value = READERS[slot](tracker.latest_message or {})
-        if value is not None:
-            return {slot: value, "screening_clarify": None}
         unclear: List[str] = list(tracker.get_slot("screening_unclear") or [])
-        if slot not in unclear:
+        first_time = slot not in unclear
+        if value is not None and not (unsure_is_unclear and value == "unsure" and first_time):
+            return {slot: value, "screening_clarify": None}
+        if first_time:
             # ask once more; utter_ask_<slot> has a clearer variation for this
-            dispatcher.utter_message(response="utter_screening_not_understood")
+            if value is None:
+                dispatcher.utter_message(response="utter_screening_not_understood")
             return {slot: None, "screening_clarify": slot, "screening_unclear": unclear + [slot]}
-        dispatcher.utter_message(response="utter_screening_noted_unsure")
-        return {slot: UNCLEAR_DEFAULT[slot], "screening_clarify": None}
+        if slot != "warning_signs":  # the warning signs get their own message
+            dispatcher.utter_message(response="utter_screening_noted_unsure")
+        return {slot: value or UNCLEAR_DEFAULT[slot], "screening_clarify": None}
 
 
 class ActionStartScreening(Action):

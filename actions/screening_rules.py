@@ -42,7 +42,8 @@ class Answers:
     pain_limits: str = "unsure"           # yes | no | unsure
     mri_active: str = "unknown"           # yes | no | no_mri | unknown
     osteoporosis_treated: str = "unknown"  # yes | no | unknown
-    warning_signs: str = "no"             # yes | no
+    # yes | no | unsure (asked again one by one, then told to call 911 if any applies)
+    warning_signs: str = "no"
     # none | infection | bleeding | both | unsure; not_asked when the checklist
     # ended before it (no known fracture): no flag for a question never asked
     risk_conditions: str = "not_asked"

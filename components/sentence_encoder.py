@@ -16,6 +16,8 @@ follow, as in sentence-transformers for this model (pooling_mode_mean_tokens).
 """
 from __future__ import annotations
 
+import functools
+
 import argparse
 import hashlib
 import json
@@ -73,6 +75,14 @@ class SentenceEncoder:
         ids = np.asarray(self.tokenizer.encode(text or "").ids, dtype=np.int64)
         (pooled,) = self.session.run(None, {"input_ids": ids})
         return (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=None)
+def shared_encoder(model_dir: str = str(DEFAULT_MODEL_DIR)) -> SentenceEncoder:
+    """One encoder per model folder and process: the featurizer, the safety
+    detector and the answer-scope check all embed text, and each ONNX session
+    holds the whole model in memory."""
+    return SentenceEncoder(Path(model_dir))
 
 
 # --- building the model files (set-up time only) -----------------------------

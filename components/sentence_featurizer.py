@@ -22,7 +22,7 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from components.sentence_encoder import DEFAULT_MODEL_DIR, SentenceEncoder
+from components.sentence_encoder import DEFAULT_MODEL_DIR, shared_encoder
 
 
 @DefaultV1Recipe.register(
@@ -45,7 +45,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 
     def __init__(self, config: Dict[Text, Any], name: Text) -> None:
         super().__init__(name, config)
-        self.encoder = SentenceEncoder(Path(self._config["model_dir"]))
+        self.encoder = shared_encoder(str(Path(self._config["model_dir"])))
 
     @classmethod
     def create(

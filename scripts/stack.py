@@ -69,7 +69,8 @@ def start_assistant(work: Path, action_port: Optional[int] = None,
                     extra_env: Optional[Dict[str, str]] = None,
                     start_actions: bool = True,
                     endpoints_file: Optional[Path] = None,
-                    database_url: Optional[str] = None) -> Iterator[Assistant]:
+                    database_url: Optional[str] = None,
+                    model: Path = MODEL) -> Iterator[Assistant]:
     """Yields a running assistant; stops its processes afterwards.
 
     By default on a fresh SQLite file; `endpoints_file` and `database_url` run it
@@ -98,7 +99,7 @@ def start_assistant(work: Path, action_port: Optional[int] = None,
                 [sys.executable, "-m", "rasa", "run", "actions", "--actions", "actions",
                  "--port", str(action_port)], cwd=ROOT, env=env, stdout=actions_log, stderr=subprocess.STDOUT))
         rasa = subprocess.Popen(
-            [sys.executable, "-m", "rasa", "run", "--model", str(MODEL), "--endpoints", str(endpoints),
+            [sys.executable, "-m", "rasa", "run", "--model", str(model), "--endpoints", str(endpoints),
              "--credentials", str(ROOT / "credentials.yml"), "--port", str(port), "--enable-api",
              f"--auth-token={token}"], cwd=ROOT, env=env, stdout=rasa_log, stderr=subprocess.STDOUT)
         processes.append(rasa)

@@ -69,3 +69,50 @@ def test_heldout_examples_are_not_near_copies_of_training_examples():
 
 def test_every_heldout_intent_is_trained():
     assert set(HELDOUT) <= set(TRAIN)
+
+
+BLIND_DIR = ROOT / "tests" / "blind"
+
+
+def blind_texts() -> list[tuple[str, str]]:
+    """(id, text) of every item and dialogue turn in the blind set, both halves."""
+    out = []
+    for half in ("dev.yaml", "test.yaml"):
+        data = yaml.safe_load((BLIND_DIR / half).read_text(encoding="utf-8"))
+        out += [(item["id"], item["text"]) for item in data["items"]]
+        out += [(f"{d['id']}#{i}", turn) for d in data.get("dialogues") or [] for i, turn in enumerate(d["turns"])]
+    return out
+
+
+def test_blind_set_is_not_copied_or_nearly_copied_into_training_data():
+    """The blind set stays blind: no training example is one of its questions
+    with a word or two changed (never edit training data to fix a test item)."""
+    train = sorted({normalise(e) for lines in TRAIN.values() for e in lines})
+    matcher = SequenceMatcher(autojunk=False)
+    near = []
+    for item_id, text in blind_texts():
+        example = normalise(text)
+        # Short canonical phrasings ("what is kyphoplasty", "start the checklist",
+        # "tell me a joke") are written alike by anyone; a story is not.
+        if len(example.split()) < 6:
+            continue
+        matcher.set_seq2(example)
+        for candidate in train:
+            matcher.set_seq1(candidate)
+            if matcher.real_quick_ratio() > 0.9 and matcher.quick_ratio() > 0.9 and matcher.ratio() > 0.9:
+                near.append((item_id, example, candidate))
+                break
+    assert near == []
+
+
+def test_blind_halves_are_disjoint_and_large_enough():
+    data = {half: yaml.safe_load((BLIND_DIR / f"{half}.yaml").read_text(encoding="utf-8"))
+            for half in ("dev", "test")}
+    ids = {half: {item["id"] for item in d["items"]} for half, d in data.items()}
+    assert not ids["dev"] & ids["test"]
+    items = data["dev"]["items"] + data["test"]["items"]
+    count = Counter(item["expect"] for item in items)
+    assert len(items) >= 400
+    assert count["not_covered"] >= 100 and count["out_of_scope"] >= 60
+    assert count["emergency"] >= 40 and count["screening"] >= 30
+    assert all(item.get("origin", "").startswith("http") for item in items)

@@ -64,7 +64,8 @@ def test_mri_active(text, expected):
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("no", "no"), ("yes", "yes"), ("not sure", "yes"),  # unsure about a warning sign: safe side
+    ("no", "no"), ("yes", "yes"), ("not sure", "unsure"),  # asked one by one, not a verdict
+    ("n", "no"), ("ys", "yes"),
 ])
 def test_warning_signs(text, expected):
     assert answers.warning_signs(said(text)) == expected

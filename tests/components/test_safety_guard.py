@@ -1,69 +1,95 @@
-"""SafetyGuard: an emergency or crisis wins over whatever else was recognised."""
+"""SafetyGuard: emergencies win, and only real ones (negation, history, questions about a risk)."""
 from __future__ import annotations
 
+from typing import List, Tuple
+
+import numpy as np
+import pytest
 from rasa.shared.nlu.training_data.message import Message
 
 from components.safety_guard import SafetyGuard
+from components.sentence_encoder import DEFAULT_MODEL_DIR, shared_encoder
 
 GUARD = SafetyGuard(SafetyGuard.get_default_config())
 
 
-def message(intent: str, confidence: float, entities=(), ranking=None) -> Message:
+def message(text: str, intent: str, confidence: float, spans: List[Tuple[str, str]] = (), ranking=None) -> Message:
+    """`spans`: (entity label, the words it covers in `text`)."""
     ranking = ranking or [{"name": intent, "confidence": confidence}]
-    return Message(
-        data={
-            "text": "...",
-            "intent": {"name": intent, "confidence": confidence},
-            "intent_ranking": ranking,
-            "entities": [{"entity": e, "value": "x", "start": 0, "end": 1} for e in entities],
-        }
-    )
+    entities = [{"entity": label, "value": words, "start": text.index(words), "end": text.index(words) + len(words)}
+                for label, words in spans]
+    return Message(data={"text": text, "intent": {"name": intent, "confidence": confidence},
+                         "intent_ranking": ranking, "entities": entities})
 
 
 def processed(msg: Message) -> Message:
     return GUARD.process([msg])[0]
 
 
-def test_warning_sign_entity_overrides_a_confident_catalogue_intent():
-    msg = processed(message("recovery", 0.97, entities=["warning_sign"]))
+def test_a_warning_sign_reported_now_overrides_a_confident_catalogue_intent():
+    msg = processed(message("what's the recovery time, also my legs went numb", "recovery", 0.97,
+                            [("warning_sign", "legs went numb")]))
     assert msg.get("intent") == {"name": "emergency", "confidence": 1.0}
     assert msg.get("intent_ranking")[0]["name"] == "emergency"
+    assert msg.get("safety")["rules"] == ["warning_sign"]
 
 
 def test_crisis_wins_over_a_warning_sign():
-    msg = processed(message("recovery", 0.9, entities=["warning_sign", "crisis"]))
+    msg = processed(message("my legs went numb and I want to die", "recovery", 0.9,
+                            [("warning_sign", "legs went numb"), ("crisis", "want to die")]))
     assert msg.get("intent")["name"] == "crisis"
 
 
-def test_uncertain_emergency_prediction_is_not_lost_to_the_fallback():
-    ranking = [
-        {"name": "nlu_fallback", "confidence": 0.45},
-        {"name": "emergency", "confidence": 0.4},
-        {"name": "risks", "confidence": 0.3},
-    ]
-    msg = processed(message("nlu_fallback", 0.45, ranking=ranking))
+@pytest.mark.parametrize("text, words, reason", [
+    ("the incision is a bit pink and itchy but no fever and no pus", "pus", "negated"),
+    ("tingling in my legs for years from old sciatica", "legs for years from old sciatica", "history"),
+    ("what if I lose bladder control, is that a risk?", "lose bladder", "asking about a risk"),
+])
+def test_a_warning_sign_that_is_not_reported_now_is_discounted(text, words, reason):
+    msg = processed(message(text, "not_covered", 0.8, [("warning_sign", words)]))
+    assert msg.get("intent")["name"] == "not_covered"
+    assert msg.get("safety")["discounted"] == [{"entity": "warning_sign", "reason": reason}]
+
+
+def test_crisis_language_is_only_discounted_when_negated():
+    msg = processed(message("I had suicidal thoughts in the past", "not_covered", 0.8, [("crisis", "suicidal")]))
+    assert msg.get("intent")["name"] == "crisis"
+    msg = processed(message("I'm not suicidal, just tired", "not_covered", 0.8, [("crisis", "suicidal")]))
+    assert msg.get("intent")["name"] == "not_covered"
+
+
+def test_a_likely_emergency_from_the_classifier_is_not_lost_to_the_fallback():
+    ranking = [{"name": "nlu_fallback", "confidence": 0.05}, {"name": "emergency", "confidence": 0.8},
+               {"name": "crisis", "confidence": 0.1}]
+    msg = processed(message("my lips look blue", "nlu_fallback", 0.05, ranking=ranking))
     assert msg.get("intent")["name"] == "emergency"
     assert [r["name"] for r in msg.get("intent_ranking")].count("emergency") == 1
 
 
+def test_a_weak_emergency_vote_is_replaced_by_the_next_intent():
+    ranking = [{"name": "emergency", "confidence": 0.45}, {"name": "not_covered", "confidence": 0.4},
+               {"name": "risks", "confidence": 0.15}]
+    msg = processed(message("dad is all blocked up from the pain pills", "emergency", 0.45, ranking=ranking))
+    assert msg.get("intent") == {"name": "not_covered", "confidence": 0.4}
+    assert all(r["name"] not in ("emergency", "crisis") for r in msg.get("intent_ranking"))
+
+
 def test_other_intents_and_entities_are_left_alone():
-    msg = processed(message("risks", 0.8, entities=["condition", "symptom"],
-                            ranking=[{"name": "risks", "confidence": 0.8},
-                                     {"name": "emergency", "confidence": 0.15}]))
+    msg = processed(message("is it risky with osteoporosis", "risks", 0.8, [("condition", "osteoporosis")],
+                            ranking=[{"name": "risks", "confidence": 0.8}, {"name": "emergency", "confidence": 0.15}]))
     assert msg.get("intent") == {"name": "risks", "confidence": 0.8}
 
 
-def test_emergency_and_crisis_probabilities_add_up():
-    ranking = [
-        {"name": "recovery", "confidence": 0.7},
-        {"name": "emergency", "confidence": 0.12},
-        {"name": "crisis", "confidence": 0.1},
-    ]
-    msg = processed(message("recovery", 0.7, ranking=ranking))
+@pytest.mark.skipif(not (DEFAULT_MODEL_DIR / "encoder.onnx").exists(), reason="run scripts/setup.sh first")
+def test_the_detector_scores_each_sentence_of_a_long_message():
+    """One alarming sentence inside a story is not diluted by the story."""
+    alarming = "I can't breathe and my chest is crushing"
+    weights = shared_encoder(str(DEFAULT_MODEL_DIR)).encode_one(alarming) * 40.0
+    guard = SafetyGuard(SafetyGuard.get_default_config(), weights=weights, bias=-30.0)
+    story = ("My mom had her kyphoplasty on Monday and was doing well. We went for a short walk today. "
+             + alarming + ".")
+    msg = guard.process([message(story, "recovery", 0.9)])[0]
+    assert msg.get("safety")["detector"] > 0.97
     assert msg.get("intent")["name"] == "emergency"
-
-
-def test_a_very_weak_emergency_guess_does_not_override():
-    ranking = [{"name": "risks", "confidence": 0.85}, {"name": "emergency", "confidence": 0.1}]
-    msg = processed(message("risks", 0.85, ranking=ranking))
-    assert msg.get("intent") == {"name": "risks", "confidence": 0.85}
+    calm = "My mom had her kyphoplasty on Monday. She is doing well and walked today."
+    assert guard.process([message(calm, "recovery", 0.9)])[0].get("intent")["name"] == "recovery"

@@ -1,0 +1,235 @@
+"""Answerability: is the question really one that the chosen answer covers?
+
+A classifier over the catalogue always has a nearest answer, so without this
+step "is the cement permanent or does it wear out?" gets the cement-leakage
+answer and "recovery after keyhole gallbladder removal?" the kyphoplasty
+recovery answer. This step is an open-set check on the question itself:
+
+- each answer declares what it covers: components/answer_scope.yml lists the
+  facets of a question that the source document never addresses (cost,
+  driving, exercises, braces, medicines, how long the cement lasts...) and the
+  few answers that do speak to one; a question sentence (the story before it
+  is context: components/message_focus.py) that asks about an undeclared facet
+  gets `not_covered`, whatever answer its words are nearest to;
+- a question that names another operation (hip, knee, cataract...) and nothing
+  about the spine is `out_of_scope`;
+- a low-confidence message (`nlu_fallback`) whose nearest training example is
+  an unanswerable one gets that honest reply, rather than "could you rephrase?".
+
+An open-set distance check (the chosen answer's nearest examples against the
+nearest unanswerable ones) was measured too and cost more right answers than
+it saved false ones (docs/design.md), so it is not used for answers.
+What it measured is kept on the message (`answer_scope`).
+"""
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Set, Text
+
+import numpy as np
+import yaml
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
+from rasa.nlu.constants import (
+    RESPONSE_SELECTOR_DEFAULT_INTENT,
+    RESPONSE_SELECTOR_PREDICTION_KEY,
+    RESPONSE_SELECTOR_PROPERTY_NAME,
+)
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    EXTRACTOR,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    INTENT_RESPONSE_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from components import message_focus
+from components.safety_guard import unit_embedding
+
+logger = logging.getLogger(__name__)
+
+NOT_COVERED = "not_covered"
+OUT_OF_SCOPE = "out_of_scope"
+UNANSWERABLE = (NOT_COVERED, OUT_OF_SCOPE)
+SCOPE_KEY = "answer_scope"
+EXAMPLES_FILE = "answer_scope.npz"
+SCOPE_FILE = Path(__file__).resolve().parent / "answer_scope.yml"
+OTHER_PROCEDURES = "other_procedures"
+
+
+def _alternation(patterns: List[Text]) -> "re.Pattern[str]":
+    return re.compile(r"\b(" + "|".join(f"(?:{p})" for p in patterns) + r")\b", re.IGNORECASE)
+
+
+class ScopeRules:
+    """components/answer_scope.yml: what no answer covers, and the exceptions."""
+
+    def __init__(self, path: Path = SCOPE_FILE) -> None:
+        spec = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        self.facets = {name: _alternation(words) for name, words in spec["uncovered"].items()}
+        self.covered_by = {answer: set(facets) for answer, facets in (spec.get("answers_cover") or {}).items()}
+        self.domain = _alternation(spec["domain_words"])
+        self.low_mood = _alternation(spec["low_mood"])
+
+    def facets_asked(self, text: Text) -> Set[Text]:
+        """Facets named in the message's question sentences (the whole text if it has none)."""
+        parts = message_focus.sentences(text)
+        questions = [p for p in parts if message_focus.is_question(p)] or [text]
+        return {name for name, pattern in self.facets.items()
+                if any(pattern.search(q) for q in questions)}
+
+    def uncovered(self, text: Text, answer: Text) -> Set[Text]:
+        return self.facets_asked(text) - self.covered_by.get(answer, set()) - {OTHER_PROCEDURES}
+
+    def is_other_procedure(self, text: Text) -> bool:
+        """Names another operation and nothing about kyphoplasty or the spine."""
+        return bool(self.facets[OTHER_PROCEDURES].search(text)) and not self.domain.search(text)
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
+)
+class AnswerScope(GraphComponent, IntentClassifier):
+    """Turns a catalogue answer the question is not really about into an honest reply."""
+
+    @classmethod
+    def required_components(cls) -> List[type]:
+        # Trained on the sentence embedding; placed after the intent classifiers
+        # in config.yml (Rasa's training graph runs no classifier before it).
+        return [DenseFeaturizer]
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "checked_categories": ["about", "procedure", "recovery", "eligibility", "risks"],
+            "scope_file": str(SCOPE_FILE),
+        }
+
+    def __init__(self, config: Dict[Text, Any], model_storage: Optional[ModelStorage] = None,
+                 resource: Optional[Resource] = None, vectors: Optional[np.ndarray] = None,
+                 labels: Optional[np.ndarray] = None) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.vectors = vectors
+        self.labels = labels
+        self.rules = ScopeRules(Path(self.config.get("scope_file") or SCOPE_FILE))
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> AnswerScope:
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> AnswerScope:
+        try:
+            with model_storage.read_from(resource) as folder:
+                stored = np.load(Path(folder) / EXAMPLES_FILE, allow_pickle=False)
+                return cls(config, model_storage, resource, stored["vectors"], stored["labels"])
+        except (ValueError, FileNotFoundError, OSError):
+            logger.warning("Answer-scope examples missing: answers are not checked.")
+            return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        vectors, labels = [], []
+        for example in training_data.intent_examples:
+            vector = unit_embedding(example)
+            if vector is None or not example.get(INTENT):
+                continue
+            vectors.append(vector)
+            labels.append(example.get(INTENT_RESPONSE_KEY) or example.get(INTENT))
+        if vectors:
+            self.vectors = np.stack(vectors).astype(np.float32)
+            self.labels = np.asarray(labels)
+            with self._model_storage.write_to(self._resource) as folder:
+                np.savez(Path(folder) / EXAMPLES_FILE, vectors=self.vectors, labels=self.labels)
+        return self._resource
+
+    # --- inference ----------------------------------------------------------
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self.vectors is None:
+            return messages
+        for message in messages:
+            if message.get(TEXT) is not None:
+                self._process_one(message)
+                self._note_concern(message)
+        return messages
+
+    def _process_one(self, message: Message) -> None:
+        text = message.get(TEXT) or ""
+        intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+        answer = self._chosen_answer(message, intent)
+        if intent in UNANSWERABLE + (DEFAULT_NLU_FALLBACK_INTENT_NAME,) or answer is not None:
+            if self.rules.is_other_procedure(text):
+                message.set(SCOPE_KEY, {"other_procedure": True}, add_to_output=True)
+                if intent != OUT_OF_SCOPE:
+                    self._replace(message, OUT_OF_SCOPE)
+                return
+        if answer is None and intent != DEFAULT_NLU_FALLBACK_INTENT_NAME:
+            return
+        uncovered = self.rules.uncovered(text, answer or "")
+        if uncovered:
+            message.set(SCOPE_KEY, {"answer": answer, "uncovered": sorted(uncovered)}, add_to_output=True)
+            self._replace(message, NOT_COVERED)
+            return
+        if answer is not None:
+            message.set(SCOPE_KEY, {"answer": answer, "uncovered": []}, add_to_output=True)
+            return
+
+        # nlu_fallback: the honest reply when the nearest examples of all are
+        # unanswerable ones, rather than "could you ask in another way?"
+        embedding = unit_embedding(message)
+        if embedding is None:
+            return
+        similarities = self.vectors @ embedding
+        best = int(np.argmax(similarities))
+        nearest = str(self.labels[best])
+        message.set(SCOPE_KEY, {"nearest": nearest, "similarity": round(float(similarities[best]), 4)},
+                    add_to_output=True)
+        if nearest in UNANSWERABLE:
+            self._replace(message, nearest)
+
+    def _chosen_answer(self, message: Message, intent: Optional[Text]) -> Optional[Text]:
+        if intent not in self.config["checked_categories"]:
+            return None
+        selectors = message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {}
+        selected = selectors.get(intent) or selectors.get(RESPONSE_SELECTOR_DEFAULT_INTENT) or {}
+        answer = (selected.get(RESPONSE_SELECTOR_PREDICTION_KEY) or {}).get(INTENT_RESPONSE_KEY)
+        return answer if answer and answer.startswith(f"{intent}/") else None
+
+    def _note_concern(self, message: Message) -> None:
+        """A not_covered message about feeling down gets the kinder wording
+        (utter_not_covered's variation for the `concern` slot)."""
+        text = message.get(TEXT) or ""
+        intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+        if intent == NOT_COVERED and self.rules.low_mood.search(text):
+            message.data.setdefault(ENTITIES, []).append(
+                {ENTITY_ATTRIBUTE_TYPE: "concern", ENTITY_ATTRIBUTE_VALUE: "low_mood",
+                 ENTITY_ATTRIBUTE_START: 0, ENTITY_ATTRIBUTE_END: len(text), EXTRACTOR: self.__class__.__name__})
+
+    @staticmethod
+    def _replace(message: Message, intent: Text) -> None:
+        previous = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+        logger.debug("Answer scope: '%s' -> '%s'.", previous, intent)
+        replacement = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
+        message.data[INTENT] = replacement
+        ranking = [e for e in message.get(INTENT_RANKING_KEY) or [] if e.get(INTENT_NAME_KEY) != intent]
+        message.data[INTENT_RANKING_KEY] = [dict(replacement)] + ranking

@@ -1,0 +1,118 @@
+"""Which part of a message a reply should answer, and in what context a safety word stands.
+
+Patients and caregivers often tell a story before they ask ("My mom is 84, she
+fell in March, the doctor found a fracture... what do they actually do in the
+operation?"). The story's words pull a whole-message classifier towards the
+wrong answer, so answer choice looks at the *question sentence*, while safety
+looks at *every* sentence. Safety words also need their context: "no fever, no
+pus", "tingling for years from old sciatica" and "what if I lose bladder
+control?" name a warning sign without reporting one now.
+
+Plain functions on text, no Rasa imports: the NLU components and the tests use them.
+"""
+from __future__ import annotations
+
+import re
+from typing import List
+
+# A sentence ends at . ! ? or a line break; "Dr." and decimals are rare enough here.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+_QUESTION_START = re.compile(
+    r"^(what|whats|what's|how|hows|how's|why|when|where|who|which|is|are|am|was|will|would|can|could|"
+    r"do|does|did|should|shall|may|might|has|have|any|tell me|explain|wondering|i wonder|i want to know|"
+    r"i'd like to know|please)\b",
+    re.IGNORECASE,
+)
+
+
+def sentences(text: str) -> List[str]:
+    """The message's sentences, in order, without empty pieces."""
+    return [s.strip() for s in _SENTENCE_END.split(text or "") if s and s.strip()]
+
+
+def is_question(sentence: str) -> bool:
+    return sentence.rstrip().endswith("?") or bool(_QUESTION_START.match(sentence.strip()))
+
+
+def question_focus(text: str, min_sentences: int = 2) -> str:
+    """The sentence the person wants answered: the last question, else the last sentence.
+
+    A message of fewer than `min_sentences` sentences is its own focus.
+    """
+    parts = sentences(text)
+    if len(parts) < min_sentences:
+        return (text or "").strip()
+    questions = [s for s in parts if is_question(s)]
+    return questions[-1] if questions else parts[-1]
+
+
+# --- context of a safety word -------------------------------------------------
+
+# A negation shortly before the word, inside the same clause: "no fever", "not numb",
+# "without any pus", "never lost control".
+_NEGATION = re.compile(
+    r"\b(no|not|never|without|none|nor|neither|denies|deny|free of|isn't|isnt|aren't|arent|"
+    r"wasn't|wasnt|don't|dont|doesn't|doesnt|didn't|didnt|haven't|havent|hasn't|hasnt|"
+    r"no sign of|no signs of|zero)\b",
+    re.IGNORECASE,
+)
+_CLAUSE_BREAK = re.compile(r"[,;:]|\b(but|and|although|though|however|yet|except)\b", re.IGNORECASE)
+# Something long-standing or past, not new: "for years", "old sciatica", "last year".
+_HISTORY = re.compile(
+    r"\b(for (many |several |a few |\d+ |two |three |four |five |ten |twenty )?(years|decades)|"
+    r"\d+ years|years (ago|now)|last year|a year ago|used to|in the past|ever since i was|"
+    r"((\d+|a few|few|several|two|three|four|five|six|seven|eight|nine|ten|a couple of|couple of) (weeks|months) ago)|"
+    r"last (month|spring|summer|autumn|fall|winter)|back in (january|february|march|april|may|june|july|august|september|october|november|december|the)|"
+    r"since (childhood|i was)|all my life|always (had|have)|old (injury|sciatica|problem)|"
+    r"long[- ]standing|chronic sciatica|from sciatica|my sciatica)\b",
+    re.IGNORECASE,
+)
+# Asking about a risk or a sign rather than reporting one: "what if I lose bladder control?"
+_HYPOTHETICAL = re.compile(
+    r"\b(what if|if (i|you|he|she|they|my|mom|dad) (ever |later |then )?(get|gets|got|have|has|had|lose|loses|start|starts|develop|develops|feel|feels|notice|notices)|"
+    r"in case|(could|can|would|will|might|does) (it|this|that|kyphoplasty|the procedure|the cement|the surgery|the operation) "
+    r"(ever |possibly |also )?(cause|lead|make|give|result|leave)|"
+    r"does (it|this|kyphoplasty|the procedure|the cement) (cause|lead)|"
+    r"risk of|risks of|chance of|chances of|signs of|symptoms of|sign of|symptom of|"
+    r"what (are|is) the (warning )?(signs|symptoms)|which (signs|symptoms)|"
+    r"(watch|look) (out )?for|when (should|do) (i|we) (call|go|worry)|is (it|that) a (risk|side effect)|"
+    r"is there a risk|possible (to|that)|would (i|it|that) (be|mean))\b",
+    re.IGNORECASE,
+)
+# A report of now overrides a hypothetical framing: "what if my legs are numb right now?"
+_NOW = re.compile(
+    r"\b(now|right now|today|tonight|this morning|this afternoon|this evening|since (yesterday|this|last night|the)|"
+    r"just (now|started|happened)|suddenly|currently|started|is getting|keeps)\b",
+    re.IGNORECASE,
+)
+
+
+def _clause_before(sentence: str, start: int) -> str:
+    before = sentence[:start]
+    breaks = list(_CLAUSE_BREAK.finditer(before))
+    return before[breaks[-1].end():] if breaks else before
+
+
+def is_negated(text: str, start: int, window_words: int = 4) -> bool:
+    """A negation among the few words before `start`, in the same clause."""
+    clause = _clause_before(text, start)
+    words = clause.split()[-window_words:]
+    return bool(_NEGATION.search(" ".join(words)))
+
+
+def sentence_at(text: str, start: int) -> str:
+    """The sentence that contains character offset `start`."""
+    offset = 0
+    for piece in re.split(r"((?<=[.!?])\s+|\n+)", text or ""):
+        if offset <= start < offset + len(piece):
+            return piece
+        offset += len(piece)
+    return text or ""
+
+
+def is_history(sentence: str) -> bool:
+    return bool(_HISTORY.search(sentence))
+
+
+def is_hypothetical(sentence: str) -> bool:
+    return bool(_HYPOTHETICAL.search(sentence)) and not _NOW.search(sentence)

@@ -1,0 +1,106 @@
+"""Answerability: a catalogue answer only for questions it covers."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from components.answer_scope import AnswerScope, ScopeRules
+
+RULES = ScopeRules()
+
+
+@pytest.mark.parametrize("question, facet", [
+    ("how long does the cement last?", "cement_lifetime"),
+    ("can they take the cement back out later?", "cement_lifetime"),
+    ("how much does kyphoplasty cost with medicare", "cost"),
+    ("when can I drive after it", "driving"),
+    ("what exercises should i do afterwards", "exercise"),
+    ("do i have to wear a brace", "brace"),
+    ("can i take ibuprofen after the procedure", "medicines"),
+    ("I'm allergic to contrast dye, is that a problem?", "allergy"),
+    ("ice pack or heating pad for the sore spot?", "home_care"),
+    ("can they do two levels at the same time", "levels"),
+])
+def test_questions_about_what_the_source_never_says(question, facet):
+    assert facet in RULES.facets_asked(question)
+
+
+@pytest.mark.parametrize("question", [
+    "what is kyphoplasty", "how long is recovery", "does the balloon lift the bone?",
+    "what do they fill the bone with", "how fast will I be back to normal",
+])
+def test_questions_the_catalogue_answers_name_no_uncovered_facet(question):
+    assert RULES.facets_asked(question) == set()
+
+
+def test_an_answer_may_declare_a_facet_it_covers():
+    assert RULES.uncovered("what medicine puts me to sleep for it", "procedure/anesthesia") == set()
+    assert RULES.uncovered("what medicine puts me to sleep for it", "procedure/overview") == {"medicines", "sleeping"}
+
+
+def test_the_story_before_the_question_is_not_the_question():
+    text = "My dad takes blood thinners and is 80. What is kyphoplasty?"
+    assert RULES.facets_asked(text) == set()
+
+
+@pytest.mark.parametrize("text, other", [
+    ("whats the recovery like after keyhole gallbladder removal?", True),
+    ("My dad is getting his hip replaced. How long before he can walk?", True),
+    ("what happens during an MRI of the knee", True),
+    ("I had a hip replacement, now my back fracture hurts: is kyphoplasty for me?", False),
+    ("how long is recovery after kyphoplasty", False),
+])
+def test_other_operations(text, other):
+    assert RULES.is_other_procedure(text) is other
+
+
+def scope_with_examples() -> AnswerScope:
+    vectors = np.eye(3, dtype=np.float32)
+    labels = np.asarray(["procedure/cement", "not_covered", "out_of_scope"])
+    return AnswerScope({}, vectors=vectors, labels=labels)
+
+
+def parsed(text: str, intent: str, answer: str = None, embedding=None) -> Message:
+    data = {"text": text, "intent": {"name": intent, "confidence": 0.9},
+            "intent_ranking": [{"name": intent, "confidence": 0.9}]}
+    if answer:
+        data["response_selector"] = {"all_retrieval_intents": ["procedure"],
+                                     "default": {"response": {"intent_response_key": answer}}}
+    message = Message(data=data)
+    if embedding is not None:
+        from rasa.shared.nlu.training_data.features import Features
+        message.add_features(Features(np.asarray([embedding], dtype=np.float32), "sentence", "text", "minilm"))
+    return message
+
+
+def test_a_near_miss_gets_the_honest_reply_instead_of_the_nearest_answer():
+    message = parsed("is the cement permanent or does it wear out over time?", "procedure", "procedure/cement")
+    scope_with_examples().process([message])
+    assert message.get("intent")["name"] == "not_covered"
+    assert message.get("answer_scope")["uncovered"] == ["cement_lifetime"]
+
+
+def test_a_covered_question_keeps_its_answer():
+    message = parsed("what do they fill the bone with", "procedure", "procedure/cement")
+    scope_with_examples().process([message])
+    assert message.get("intent")["name"] == "procedure"
+
+
+def test_another_operation_is_out_of_scope():
+    message = parsed("whats the recovery like after keyhole gallbladder removal?", "recovery", None)
+    message.data["intent"]["name"] = "not_covered"
+    scope_with_examples().process([message])
+    assert message.get("intent")["name"] == "out_of_scope"
+
+
+def test_a_low_confidence_message_near_unanswerable_examples_gets_that_reply():
+    message = parsed("something odd", "nlu_fallback", embedding=[0.0, 0.1, 1.0])
+    scope_with_examples().process([message])
+    assert message.get("intent")["name"] == "out_of_scope"
+
+
+def test_low_mood_without_crisis_words_gets_the_kinder_not_covered_wording():
+    message = parsed("I've been feeling a bit down since my kyphoplasty, is that common?", "not_covered")
+    scope_with_examples().process([message])
+    assert {"entity": "concern", "value": "low_mood"}.items() <= message.get("entities")[0].items()
