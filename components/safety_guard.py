@@ -14,7 +14,8 @@ each measured on the blind development half (docs/design.md has the figures):
    the ordinary post-procedure worries (soreness, a pink incision, low mood)
    among them as hard negatives. It scores every sentence of a long message,
    so one alarming sentence in a story is not diluted by the rest.
-3. **The intent classifier's** P(emergency) + P(crisis), at a high bar.
+3. **The intent classifier's** P(emergency) + P(crisis), at a higher bar when
+   the safety words it saw were read in context as not reported now.
 
 Any one of them forces `emergency` or `crisis` (crisis when its rule fired, or
 when the classifier finds it likelier), even in the middle of the checklist.
@@ -87,9 +88,12 @@ class SafetyGuard(GraphComponent, IntentClassifier):
     def get_default_config() -> Dict[Text, Any]:
         return {
             # P(emergency or crisis) from the detector's own classifier, any sentence
-            "detector_threshold": 0.97,
+            "detector_threshold": 0.95,
             # P(emergency) + P(crisis) from the intent classifier
-            "intent_threshold": 0.85,
+            "intent_threshold": 0.5,
+            # ...when the safety words it saw were read in context as not reported
+            # now ("no fever, no pus"): a bag of words cannot read negation
+            "discounted_intent_threshold": 0.9,
             "C": 1.0,
             "model_dir": str(DEFAULT_MODEL_DIR),
         }
@@ -205,7 +209,8 @@ class SafetyGuard(GraphComponent, IntentClassifier):
             return CRISIS_INTENT, evidence
         if "warning_sign" in reported:
             return EMERGENCY_INTENT, evidence
-        if detector >= self.config["detector_threshold"] or intent_probability >= self.config["intent_threshold"]:
+        intent_threshold = self.config["discounted_intent_threshold" if discounted else "intent_threshold"]
+        if detector >= self.config["detector_threshold"] or intent_probability >= intent_threshold:
             likelier = max(probabilities, key=probabilities.get) if probabilities else EMERGENCY_INTENT
             return likelier, evidence
         return None, evidence

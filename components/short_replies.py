@@ -5,6 +5,9 @@ whole questions, it read them as chitchat (goodbye) or as nothing. People on a
 phone answer the checklist exactly like that, so a reply of a few words that
 is a plain yes, no, not sure or "how long ago" is given the intent that the
 checklist (and any yes/no question) reads: affirm, deny, unsure or inform.
+So is a statement that opens with a plain yes or no ("yes it hurts a lot and I
+can barely walk"), unless it asks something or the person asked for a human,
+the checklist or to stop.
 The words live in bot/answer_words.py, shared with the action server.
 Safety still runs after this component.
 """
@@ -42,6 +45,27 @@ def normalise(text: Text) -> Text:
     return " ".join(_NOT_WORD.sub(" ", (text or "").lower().replace("’", "'")).split())
 
 
+# "yes it hurts a lot and I can barely walk", "no, none of those": a statement
+# that opens with a plain yes or no answers the question just asked.
+LEADING_ANSWER = [
+    ("affirm", re.compile(r"^(yes|yeah|yep|yup|ya|yea|ys|yse)\b")),
+    ("deny", re.compile(r"^(no|nope|nah)\b(?! (idea|clue)\b)")),
+]
+# Intents a leading yes/no never overrides: the person asked for something.
+KEPT_INTENTS = {"handoff", "emergency", "crisis", "screening", "stop", "ask_why", "affirm", "deny", "unsure"}
+
+
+def read_leading_answer(text: Text, current_intent: Optional[Text]) -> Optional[Text]:
+    """affirm/deny for a statement (no question) that opens with yes or no."""
+    if "?" in (text or "") or current_intent in KEPT_INTENTS:
+        return None
+    words = normalise(text)
+    for intent, pattern in LEADING_ANSWER:
+        if pattern.match(words):
+            return intent
+    return None
+
+
 def read_short_reply(text: Text, max_words: int = 4) -> Optional[Text]:
     """The intent a short yes / no / not sure / "3 weeks ago" reply means, or None."""
     words = normalise(text)
@@ -77,7 +101,9 @@ class ShortReplyReader(GraphComponent, IntentClassifier):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            intent = read_short_reply(message.get(TEXT) or "", self.max_words)
+            text = message.get(TEXT) or ""
+            current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            intent = read_short_reply(text, self.max_words) or read_leading_answer(text, current)
             if intent is None:
                 continue
             reading = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}

@@ -1,16 +1,19 @@
 """Benchmark (not a test): what the assistant costs, measured in one run.
 
-    python -m scripts.benchmark [--messages 200] [--skip-training]
+    python -m scripts.benchmark [--messages 200] [--skip-training] [--baseline-ref COMMIT]
 
 Prints, for the REST webhook (full turn: NLU + dialogue + tracker store) and for
 Rasa's /model/parse (NLU only) in the same run: per-message latency p50/p95 at 1
 and 16 concurrent conversations, and their ratio (how much of a turn is dialogue
 rather than NLU); the Rasa server's cold start and resident memory; the time of
-a full training run. Figures, not pass/fail.
+a full training run. With `--baseline-ref`, an older commit (its own checkout,
+code and model: scripts/stack.baseline_tree) is measured the same way in the
+same run, and the ratios printed. Figures, not pass/fail.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 import statistics
 import subprocess
@@ -23,7 +26,7 @@ from typing import Callable, List
 
 import requests
 
-from scripts.stack import ROOT, Assistant, start_assistant
+from scripts.stack import ROOT, Assistant, baseline_tree, start_assistant
 
 QUESTIONS = [
     "what is kyphoplasty", "how long is recovery", "is it safe", "will I be asleep",
@@ -98,43 +101,74 @@ def measure(assistant: Assistant, messages: int) -> List[tuple]:
     return rows
 
 
-def training_seconds() -> float:
+def training_seconds(root: Path = ROOT) -> float:
     with tempfile.TemporaryDirectory() as out:
         started = time.monotonic()
         subprocess.run([sys.executable, "-m", "rasa", "train", "--force", "--out", out],
-                       cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                       cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return time.monotonic() - started
+
+
+def run_one(root: Path, messages: int) -> dict:
+    with tempfile.TemporaryDirectory() as work:
+        stack = start_assistant(Path(work), root=root)
+        assistant = next(stack)
+        idle = rss_mib(assistant.rasa_pid)
+        rows = measure(assistant, messages)
+        loaded = rss_mib(assistant.rasa_pid)
+        startup = assistant.startup_seconds
+        stack.close()
+    return {"idle": idle, "loaded": loaded, "startup": startup, "rows": rows}
+
+
+def report(name: str, result: dict) -> None:
+    print(f"\n== {name}")
+    print(f"Rasa server cold start (process start to /status ready): {result['startup']:.1f} s")
+    print(f"Rasa server memory (RSS): {result['idle']:.0f} MiB after start, "
+          f"{result['loaded']:.0f} MiB after the load below")
+    print(f"{'conversations':>13} | {'webhook p50':>11} {'p95':>7} | {'/model/parse p50':>16} {'p95':>7} | "
+          f"{'webhook/parse p50':>17}")
+    for conversations, hook, nlu in result["rows"]:
+        h50, h95, n50, n95 = (percentile(hook, 50), percentile(hook, 95),
+                              percentile(nlu, 50), percentile(nlu, 95))
+        print(f"{conversations:>13} | {h50:>8.1f} ms {h95:>4.1f} ms | {n50:>13.1f} ms {n95:>4.1f} ms | "
+              f"{h50 / n50:>16.2f}x")
+    print(f"({len(result['rows'][0][1])} timed messages per cell, conversations of "
+          f"{TURNS_PER_CONVERSATION} messages; mean webhook at 1 conversation "
+          f"{statistics.mean(result['rows'][0][1]):.1f} ms)")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=200, help="messages per measurement")
     parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--baseline-ref", default=None, help="a git commit to measure side by side")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as work:
-        stack = start_assistant(Path(work))
-        assistant = next(stack)
-        idle = rss_mib(assistant.rasa_pid)
-        rows = measure(assistant, args.messages)
-        loaded = rss_mib(assistant.rasa_pid)
-        startup = assistant.startup_seconds
-        stack.close()
+    roots = {"this checkout": ROOT}
+    if args.baseline_ref:
+        roots = {f"baseline {args.baseline_ref}": baseline_tree(args.baseline_ref), **roots}
+    results = {name: run_one(root, args.messages) for name, root in roots.items()}
+    for name, result in results.items():
+        report(name, result)
+    trained = {} if args.skip_training else {name: training_seconds(root) for name, root in roots.items()}
+    for name, seconds in trained.items():
+        print(f"\nFull training of {name} (rasa train --force, NLU + dialogue): {seconds:.0f} s")
 
-    print(f"\nRasa server cold start (process start to /status ready): {startup:.1f} s")
-    print(f"Rasa server memory (RSS): {idle:.0f} MiB after start, {loaded:.0f} MiB after the load below")
-    print(f"\n{'conversations':>13} | {'webhook p50':>11} {'p95':>7} | {'/model/parse p50':>16} {'p95':>7} | "
-          f"{'webhook/parse p50':>17}")
-    for conversations, hook, nlu in rows:
-        h50, h95, n50, n95 = (percentile(hook, 50), percentile(hook, 95),
-                              percentile(nlu, 50), percentile(nlu, 95))
-        print(f"{conversations:>13} | {h50:>8.1f} ms {h95:>4.1f} ms | {n50:>13.1f} ms {n95:>4.1f} ms | "
-              f"{h50 / n50:>16.2f}x")
-    print(f"({len(rows[0][1])} timed messages per cell, conversations of {TURNS_PER_CONVERSATION} messages; "
-          f"mean webhook at 1 conversation "
-          f"{statistics.mean(rows[0][1]):.1f} ms)")
-    if not args.skip_training:
-        print(f"\nFull training (rasa train --force, NLU + dialogue): {training_seconds():.0f} s")
+    if len(results) == 2:
+        (base_name, base), (_, new) = results.items()
+        print(f"\nthis checkout / {base_name} (same run, same machine):")
+        for index, (conversations, hook, nlu) in enumerate(new["rows"]):
+            old_hook, old_nlu = base["rows"][index][1], base["rows"][index][2]
+            print(f"  {conversations:>2} conversations: webhook p50 {percentile(hook, 50) / percentile(old_hook, 50):.2f}x, "
+                  f"p95 {percentile(hook, 95) / percentile(old_hook, 95):.2f}x; /model/parse p50 "
+                  f"{percentile(nlu, 50) / percentile(old_nlu, 50):.2f}x")
+        print(f"  memory after load {new['loaded'] / base['loaded']:.2f}x; cold start "
+              f"{new['startup'] / base['startup']:.2f}x")
+        if trained:
+            (_, old_t), (_, new_t) = trained.items()
+            print(f"  full training {new_t / old_t:.2f}x")
     return 0
 
 

@@ -1,15 +1,16 @@
 """The blind set through a running assistant, exactly as outside evaluators run it.
 
     python -m scripts.evaluate_blind [--questions tests/blind/test.yaml] [--model M]
-                                     [--baseline-model OLD] [--out results/blind] [--floors]
+                                     [--baseline-ref COMMIT] [--out results/blind] [--floors]
 
 Starts the assistant (action server + Rasa server on free ports, a fresh SQLite
 file), runs ../shared/eval/run_eval.py against it by the answer catalogue
 contract (REST message, then the tracker's `metadata.utter_action`), and prints
 the figures the understanding floors are about, per answer id and kind, with a
-confusion matrix. With `--baseline-model` the same questions also go through
-an older model, side by side. With `--floors` it exits 1 when the blind test
-half falls below a floor (FLOORS below); the test command runs it that way on
+confusion matrix. With `--baseline-ref` the same questions also go through
+an older commit (its own code and model, from a worktree), side by side. It says which of the issue's targets are met;
+with `--floors` it exits 1 when the blind test half falls below a regression
+guard (GUARDS below). The test command runs it that way on
 tests/blind/test.yaml, which nobody tunes on (tests/blind/README.md).
 """
 from __future__ import annotations
@@ -23,18 +24,29 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from scripts.stack import MODEL, ROOT, start_assistant
+from scripts.stack import MODEL, ROOT, baseline_tree, start_assistant
 
 RUN_EVAL = ROOT.parent / "shared" / "eval" / "run_eval.py"
 KINDS = ("screening", "emergency", "not_covered", "out_of_scope", "handoff", "chitchat")
-# (figure, lowest or highest allowed, "min" or "max"), from the understanding issue.
-FLOORS = {
+# (figure, limit, "min" or "max"). TARGETS are the understanding issue's floors;
+# GUARDS are what the test command enforces on the blind test half: the figures
+# measured there when it was first reported (README), less a little for
+# retraining noise, so any regression fails loudly. Emergency recall has no slack.
+TARGETS = {
     "catalogue_accuracy": (0.95, "min"),
     "not_covered_recall": (0.90, "min"),
     "false_answer_rate": (0.02, "max"),
     "emergency_recall": (1.00, "min"),
     "false_alarm_rate": (0.02, "max"),
     "checklist_recall": (0.95, "min"),
+}
+GUARDS = {
+    "catalogue_accuracy": (0.93, "min"),
+    "not_covered_recall": (0.72, "min"),
+    "false_answer_rate": (0.10, "max"),
+    "emergency_recall": (1.00, "min"),
+    "false_alarm_rate": (0.08, "max"),
+    "checklist_recall": (0.85, "min"),
 }
 
 
@@ -117,6 +129,17 @@ def confusion(result: Dict[str, Any]) -> Dict[str, Counter]:
     return rows
 
 
+def save_confusion(result: Dict[str, Any], path: Path) -> None:
+    """Expected answer or kind against what was mainly answered, every item."""
+    from scripts.evaluate_nlu import save_confusion_matrix  # matplotlib only when needed
+
+    rows = [{"answer": r["expect"],
+             "predicted_answer": r["expect"] if r["passed"] else
+             ("ERROR" if r["error"] else main_answer(r["answers"]))}
+            for r in result["items"]]
+    save_confusion_matrix(rows, path, title="Blind set: answer / reply-kind confusion")
+
+
 def _pct(x: Optional[float]) -> str:
     return "  n/a " if x is None else f"{100 * x:5.1f}%"
 
@@ -124,12 +147,13 @@ def _pct(x: Optional[float]) -> str:
 def print_report(results: Dict[str, Dict[str, Any]]) -> None:
     names = list(results)
     figs = {name: figures(results[name]) for name in names}
-    print(f"{'figure':26s}" + "".join(f"{n:>16s}" for n in names) + "   floor")
+    print(f"{'figure':26s}" + "".join(f"{n:>16s}" for n in names) + "   guard     target")
     for key in ("accuracy", "catalogue_accuracy", "not_covered_recall", "false_answer_rate",
                 "emergency_recall", "false_alarm_rate", "checklist_recall"):
-        floor = FLOORS.get(key)
-        floor_text = f"{'>=' if floor[1] == 'min' else '<='} {100 * floor[0]:.0f}%" if floor else ""
-        print(f"{key:26s}" + "".join(f"{_pct(figs[n][key]):>16s}" for n in names) + f"   {floor_text}")
+        limits = [table.get(key) for table in (GUARDS, TARGETS)]
+        limit_text = "   ".join(f"{'>=' if lim[1] == 'min' else '<='} {100 * lim[0]:3.0f}%" if lim else ""
+                                for lim in limits)
+        print(f"{key:26s}" + "".join(f"{_pct(figs[n][key]):>16s}" for n in names) + f"   {limit_text}")
     for key in ("dialogues_passed", "request_errors", "latency_p50_ms", "latency_p95_ms"):
         print(f"{key:26s}" + "".join(f"{str(figs[n][key]):>16s}" for n in names))
 
@@ -149,9 +173,9 @@ def print_report(results: Dict[str, Dict[str, Any]]) -> None:
         print(f"  failed items: {len(fails)}")
 
 
-def check_floors(fig: Dict[str, Any]) -> List[str]:
+def check_floors(fig: Dict[str, Any], limits: Dict[str, Any]) -> List[str]:
     problems = []
-    for key, (limit, kind) in FLOORS.items():
+    for key, (limit, kind) in limits.items():
         value = fig[key]
         if value is None:
             problems.append(f"{key}: no items")
@@ -161,9 +185,9 @@ def check_floors(fig: Dict[str, Any]) -> List[str]:
     return problems
 
 
-def evaluate(model: Path, questions: Path, out: Path, label: str) -> Dict[str, Any]:
+def evaluate(model: Optional[Path], questions: Path, out: Path, label: str, root: Path = ROOT) -> Dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix=f"blind-{label}-") as work:
-        for assistant in start_assistant(Path(work), model=model):
+        for assistant in start_assistant(Path(work), model=model, root=root):
             return run_contract(assistant.url, assistant.token, questions, out / f"{label}.json")
     raise RuntimeError("the assistant did not start")
 
@@ -172,26 +196,35 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=Path, default=ROOT / "tests" / "blind" / "test.yaml")
     parser.add_argument("--model", type=Path, default=MODEL)
-    parser.add_argument("--baseline-model", type=Path, default=None)
+    parser.add_argument("--baseline-ref", default=None,
+                        help="a git commit to compare with, run from its own checkout (scripts/stack.baseline_tree)")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "blind")
     parser.add_argument("--floors", action="store_true", help="exit 1 below a floor")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
 
     results = {}
-    if args.baseline_model:
-        results["baseline"] = evaluate(args.baseline_model, args.questions, args.out, "baseline")
+    if args.baseline_ref:
+        results["baseline"] = evaluate(None, args.questions, args.out, "baseline",
+                                       root=baseline_tree(args.baseline_ref))
     results["this model"] = evaluate(args.model, args.questions, args.out, "model")
     print(f"Blind set: {args.questions} ({len(results['this model']['items'])} questions, "
           f"{len(results['this model']['dialogues'])} dialogues), by the answer catalogue contract\n")
     print_report(results)
     (args.out / "figures.json").write_text(json.dumps(
         {n: figures(r) for n, r in results.items()}, indent=2))
+    save_confusion(results["this model"], args.out / "confusion_matrix.png")
+    print(f"\nconfusion matrix: {args.out / 'confusion_matrix.png'}; runner output: {args.out}/*.json")
 
+    measured = figures(results["this model"])
+    missed = check_floors(measured, TARGETS)
+    print(f"\nthe understanding issue's targets: {'all met' if not missed else 'not met: ' + '; '.join(missed)}")
     if args.floors:
-        problems = check_floors(figures(results["this model"]))
+        problems = check_floors(measured, GUARDS)
         for problem in problems:
-            print(f"FAIL: {problem}", file=sys.stderr)
+            print(f"FAIL: {problem} (regression guard)", file=sys.stderr)
+        if not problems:
+            print("regression guards: all hold")
         return 1 if problems else 0
     return 0
 

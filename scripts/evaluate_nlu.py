@@ -1,6 +1,7 @@
 """Held-out NLU evaluation of the trained model, with the floor CI enforces.
 
     python -m scripts.evaluate_nlu [--data tests/nlu] [--out results/nlu]
+                                   [--blind tests/blind/test.yaml [--baseline-ref COMMIT]]
 
 Runs every held-out example (tests/nlu/, never used for training) through the
 full trained NLU pipeline, including the retrieval fallback and the safety guard,
@@ -11,6 +12,11 @@ and scores two views:
 Prints precision/recall/F1 for both, writes report.json and a confusion-matrix
 image, and exits 1 when fewer than 90% of examples get the right answer or kind,
 or when any emergency or crisis example is not answered as an emergency.
+
+This older held-out set was written by the same hands as the training data.
+With `--blind tests/blind/test.yaml` it also runs the blind set (written by
+outsiders to the training data) through a running assistant by the answer
+catalogue contract and enforces its guards (scripts/evaluate_blind.py).
 """
 from __future__ import annotations
 
@@ -73,7 +79,8 @@ async def evaluate(model: Path, data: Path) -> List[Dict[str, str]]:
     return rows
 
 
-def save_confusion_matrix(rows: List[Dict[str, str]], path: Path) -> None:
+def save_confusion_matrix(rows: List[Dict[str, str]], path: Path,
+                          title: str = "Held-out NLU: answer / reply-kind confusion") -> None:
     labels = sorted({r["answer"] for r in rows} | {r["predicted_answer"] for r in rows})
     matrix = confusion_matrix(
         [r["answer"] for r in rows], [r["predicted_answer"] for r in rows], labels=labels
@@ -89,7 +96,7 @@ def save_confusion_matrix(rows: List[Dict[str, str]], path: Path) -> None:
                 ax.text(j, i, matrix[i, j], ha="center", va="center", fontsize=7, color=colour)
     ax.set_xlabel("predicted answer or kind")
     ax.set_ylabel("expected answer or kind")
-    ax.set_title("Held-out NLU: answer / reply-kind confusion")
+    ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -100,6 +107,11 @@ def main() -> int:
     parser.add_argument("--model", type=Path, default=Path("models/kyphoplasty.tar.gz"))
     parser.add_argument("--data", type=Path, default=Path("tests/nlu"))
     parser.add_argument("--out", type=Path, default=Path("results/nlu"))
+    parser.add_argument("--blind", type=Path, default=None,
+                        help="also run this blind questions file through a running assistant by the "
+                             "catalogue contract (scripts/evaluate_blind.py) and enforce its guards")
+    parser.add_argument("--baseline-ref", default=None,
+                        help="with --blind: the same questions through an older commit, side by side")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     # Rasa's structured log prints every parsed text at debug level: keep the report readable.
@@ -139,6 +151,15 @@ def main() -> int:
     print(f"Report: {args.out / 'report.json'}; confusion matrix: {args.out / 'confusion_matrix.png'}")
 
     failed = False
+    if args.blind:
+        from scripts import evaluate_blind
+
+        print(f"\n==> the blind set {args.blind}, by the answer catalogue contract")
+        blind_args = ["--questions", str(args.blind), "--model", str(args.model),
+                      "--out", str(args.out / "blind"), "--floors"]
+        if args.baseline_ref:
+            blind_args += ["--baseline-ref", args.baseline_ref]
+        failed = evaluate_blind.main(blind_args) != 0
     if accuracy < ACCURACY_FLOOR:
         print(f"FAIL: accuracy {accuracy:.1%} is below the {ACCURACY_FLOOR:.0%} floor", file=sys.stderr)
         failed = True

@@ -8,6 +8,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,11 +71,14 @@ def start_assistant(work: Path, action_port: Optional[int] = None,
                     start_actions: bool = True,
                     endpoints_file: Optional[Path] = None,
                     database_url: Optional[str] = None,
-                    model: Path = MODEL) -> Iterator[Assistant]:
+                    model: Optional[Path] = None,
+                    root: Path = ROOT) -> Iterator[Assistant]:
     """Yields a running assistant; stops its processes afterwards.
 
     By default on a fresh SQLite file; `endpoints_file` and `database_url` run it
-    on another set-up (the production endpoints, with `extra_env` for them)."""
+    on another set-up (the production endpoints, with `extra_env` for them).
+    `root` runs another checkout's code and model (see baseline_tree)."""
+    model = model or root / "models" / "kyphoplasty.tar.gz"
     action_port = action_port or free_port()
     if database_url is None:
         database = work / "assistant.db"
@@ -89,7 +93,7 @@ def start_assistant(work: Path, action_port: Optional[int] = None,
     env = {**os.environ, "DATABASE_URL": database_url,
            "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook", "CARE_TEAM_PHONE": "(212) 736-5000",
            "CARE_TEAM_HOURS": "weekdays 8 to 5", "TF_CPP_MIN_LOG_LEVEL": "3",
-           "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT), **(extra_env or {})}
+           "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(root), **(extra_env or {})}
     port, token = free_port(), secrets.token_hex(16)  # a token may not start with '-'
     processes: List[subprocess.Popen] = []
     with open(work / "actions.log", "wb") as actions_log, open(work / "rasa.log", "wb") as rasa_log:
@@ -97,11 +101,11 @@ def start_assistant(work: Path, action_port: Optional[int] = None,
         if start_actions:
             processes.append(subprocess.Popen(
                 [sys.executable, "-m", "rasa", "run", "actions", "--actions", "actions",
-                 "--port", str(action_port)], cwd=ROOT, env=env, stdout=actions_log, stderr=subprocess.STDOUT))
+                 "--port", str(action_port)], cwd=root, env=env, stdout=actions_log, stderr=subprocess.STDOUT))
         rasa = subprocess.Popen(
             [sys.executable, "-m", "rasa", "run", "--model", str(model), "--endpoints", str(endpoints),
-             "--credentials", str(ROOT / "credentials.yml"), "--port", str(port), "--enable-api",
-             f"--auth-token={token}"], cwd=ROOT, env=env, stdout=rasa_log, stderr=subprocess.STDOUT)
+             "--credentials", str(root / "credentials.yml"), "--port", str(port), "--enable-api",
+             f"--auth-token={token}"], cwd=root, env=env, stdout=rasa_log, stderr=subprocess.STDOUT)
         processes.append(rasa)
         url = f"http://127.0.0.1:{port}"
         urls = [f"{url}/status?token={token}"] + (
@@ -119,3 +123,32 @@ def start_assistant(work: Path, action_port: Optional[int] = None,
                     process.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     process.kill()
+
+
+def baseline_tree(ref: str) -> Path:
+    """Another commit of this project, ready to run beside this one.
+
+    A git worktree of `ref` in the temporary folder, with its own spaCy
+    pipeline (its own entity patterns) and its own trained model, sharing this
+    checkout's encoder weights. Training time is kept in models/.train_seconds.
+    Benchmarks and evaluations measure "before" with it, side by side."""
+    sha = subprocess.run(["git", "rev-parse", ref], cwd=ROOT, check=True, capture_output=True,
+                         text=True).stdout.strip()
+    tree = Path(tempfile.gettempdir()) / f"kyphoplasty-baseline-{sha[:12]}"
+    if not (tree / ".git").exists():
+        subprocess.run(["git", "worktree", "add", "--force", "--detach", str(tree), sha], cwd=ROOT,
+                       check=True, capture_output=True)
+    env = {**os.environ, "PYTHONPATH": str(tree), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    (tree / "var").mkdir(exist_ok=True)
+    encoder = tree / "var" / "models"
+    if not encoder.exists():
+        encoder.symlink_to(ROOT / "var" / "models", target_is_directory=True)
+    subprocess.run([sys.executable, "-m", "components.spacy_pipeline"], cwd=tree, env=env, check=True,
+                   capture_output=True)
+    model = tree / "models" / "kyphoplasty.tar.gz"
+    if not model.exists():
+        started = time.monotonic()
+        subprocess.run([sys.executable, "-m", "rasa", "train", "--fixed-model-name", "kyphoplasty",
+                        "--out", "models"], cwd=tree, env=env, check=True, capture_output=True)
+        (tree / "models" / ".train_seconds").write_text(f"{time.monotonic() - started:.1f}")
+    return tree

@@ -65,10 +65,14 @@ def test_mri_active(text, expected):
 
 @pytest.mark.parametrize("text, expected", [
     ("no", "no"), ("yes", "yes"), ("not sure", "unsure"),  # asked one by one, not a verdict
-    ("n", "no"), ("ys", "yes"),
+    ("ys", "yes"),
 ])
 def test_warning_signs(text, expected):
     assert answers.warning_signs(said(text)) == expected
+
+
+def test_a_one_letter_no_is_read_from_the_short_reply_intent():
+    assert answers.warning_signs(said("n", "deny")) == "no"
 
 
 def test_warning_sign_entity_means_yes():

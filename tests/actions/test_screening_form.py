@@ -61,6 +61,24 @@ def test_a_warning_sign_gives_the_emergency_reply_at_once_and_ends_the_form():
     assert slots["requested_slot"] is None
 
 
+def test_not_sure_about_warning_signs_asks_about_each_sign_instead_of_an_emergency_verdict():
+    slots, said = validate("warning_signs", "not sure", "unsure", slots={"screening_consent": "yes"})
+    assert said == []  # the clearer variation of utter_ask_warning_signs lists each sign
+    assert slots["warning_signs"] is None and slots["screening_clarify"] == "warning_signs"
+
+
+def test_still_not_sure_says_call_911_if_any_applies_and_goes_on():
+    slots, said = validate("warning_signs", "dunno", "unsure", slots={
+        "screening_consent": "yes", "screening_unclear": ["warning_signs"], "screening_clarify": "warning_signs"})
+    assert said == ["utter_screening_warning_signs_unsure"]
+    assert slots["warning_signs"] == "unsure" and slots["screening_clarify"] is None
+
+
+def test_a_plain_no_to_the_warning_signs_goes_on_without_an_alarm():
+    slots, said = validate("warning_signs", "n", "deny", slots={"screening_consent": "yes"})
+    assert said == [] and slots["warning_signs"] == "no"
+
+
 def test_declining_at_the_start_ends_the_form():
     slots, said = validate("screening_consent", "not now", "deny")
     assert slots["screening_consent"] == "no" and slots["requested_slot"] is None

@@ -32,3 +32,15 @@ def test_the_reader_replaces_a_chitchat_guess_and_keeps_the_ranking():
     ShortReplyReader({}).process([message])
     assert message.get("intent") == {"name": "affirm", "confidence": 1.0}
     assert [r["name"] for r in message.get("intent_ranking")] == ["affirm", "chitchat"]
+
+
+@pytest.mark.parametrize("text, current, intent", [
+    ("yes it hurts a lot and I can barely walk", "recovery", "affirm"),
+    ("no, none of those", "not_covered", "deny"),
+    ("yes I want to talk to a person", "handoff", None),     # asked for a human
+    ("no but how long is recovery?", "recovery", None),      # a question
+    ("no idea what caused it", "inform", None),
+])
+def test_a_statement_that_opens_with_yes_or_no_answers_the_question(text, current, intent):
+    from components.short_replies import read_leading_answer
+    assert read_leading_answer(text, current) == intent
