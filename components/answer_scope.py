@@ -51,16 +51,15 @@ from rasa.shared.nlu.constants import (
     EXTRACTOR,
     INTENT,
     INTENT_NAME_KEY,
-    INTENT_RANKING_KEY,
     INTENT_RESPONSE_KEY,
-    PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from components import message_focus
-from components.safety_guard import unit_embedding
+from components.intent_override import put_first
+from components.sentence_featurizer import unit_embedding
 
 logger = logging.getLogger(__name__)
 
@@ -229,7 +228,4 @@ class AnswerScope(GraphComponent, IntentClassifier):
     def _replace(message: Message, intent: Text) -> None:
         previous = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
         logger.debug("Answer scope: '%s' -> '%s'.", previous, intent)
-        replacement = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
-        message.data[INTENT] = replacement
-        ranking = [e for e in message.get(INTENT_RANKING_KEY) or [] if e.get(INTENT_NAME_KEY) != intent]
-        message.data[INTENT_RANKING_KEY] = [dict(replacement)] + ranking
+        put_first(message, intent)

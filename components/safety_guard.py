@@ -51,7 +51,9 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from components import message_focus
+from components.intent_override import put_first
 from components.sentence_encoder import DEFAULT_MODEL_DIR, shared_encoder
+from components.sentence_featurizer import unit_embedding
 
 logger = logging.getLogger(__name__)
 
@@ -60,16 +62,6 @@ CRISIS_INTENT = "crisis"
 SAFETY_INTENTS = (EMERGENCY_INTENT, CRISIS_INTENT)
 SAFETY_KEY = "safety"
 WEIGHTS_FILE = "safety_detector.npz"
-
-
-def unit_embedding(message: Message) -> Optional[np.ndarray]:
-    """The message's sentence embedding (the dense sentence feature), unit length."""
-    _, dense = message.get_dense_features(TEXT)
-    if dense is None:
-        return None
-    vector = np.asarray(dense.features, dtype=np.float32).reshape(-1)
-    norm = float(np.linalg.norm(vector))
-    return vector / norm if norm > 0 else None
 
 
 @DefaultV1Recipe.register(
@@ -220,10 +212,7 @@ class SafetyGuard(GraphComponent, IntentClassifier):
         current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
         if current != intent:
             logger.debug("Safety override: '%s' -> '%s'.", current, intent)
-        forced = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
-        message.data[INTENT] = forced
-        ranking = [e for e in message.get(INTENT_RANKING_KEY) or [] if e.get(INTENT_NAME_KEY) != intent]
-        message.data[INTENT_RANKING_KEY] = [dict(forced)] + ranking
+        put_first(message, intent)
 
     @staticmethod
     def _demote(message: Message) -> None:

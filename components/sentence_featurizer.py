@@ -8,7 +8,7 @@ the model comes from and how it runs).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -79,3 +79,13 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         self.process(training_data.training_examples)
         return training_data
+
+
+def unit_embedding(message: Message) -> Optional[np.ndarray]:
+    """The message's sentence embedding (the dense sentence feature), unit length."""
+    _, dense = message.get_dense_features(TEXT)
+    if dense is None:
+        return None
+    vector = np.asarray(dense.features, dtype=np.float32).reshape(-1)
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else None

@@ -24,13 +24,12 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import (
     INTENT,
     INTENT_NAME_KEY,
-    INTENT_RANKING_KEY,
-    PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 
 from bot import answer_words
+from components.intent_override import put_first
 
 READINGS = [
     ("unsure", re.compile(rf"^{answer_words.SHORT_UNSURE}$")),
@@ -106,8 +105,5 @@ class ShortReplyReader(GraphComponent, IntentClassifier):
             intent = read_short_reply(text, self.max_words) or read_leading_answer(text, current)
             if intent is None:
                 continue
-            reading = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
-            message.data[INTENT] = reading
-            ranking = [e for e in message.get(INTENT_RANKING_KEY) or [] if e.get(INTENT_NAME_KEY) != intent]
-            message.data[INTENT_RANKING_KEY] = [dict(reading)] + ranking
+            put_first(message, intent)
         return messages

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import List, Tuple
 
-import numpy as np
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
