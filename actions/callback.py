@@ -79,13 +79,22 @@ class ActionSaveCallback(Action):
         if tracker.get_slot("callback_consent") != "yes":
             dispatcher.utter_message(response="utter_callback_declined")
             return reset
+        # Checked again here, whatever path the slot values came by (a forged
+        # button payload, a replayed call): only a clean name and a valid number.
+        name = clean_name(str(tracker.get_slot("callback_name") or ""))
+        phone = clean_phone(str(tracker.get_slot("callback_phone") or ""), get_settings().phone_region)
+        screening_id = tracker.get_slot("screening_id")
+        if name is None or phone is None or not (screening_id is None or isinstance(screening_id, int)):
+            logger.warning("Refused to store a callback request with invalid fields.")
+            dispatcher.utter_message(response="utter_callback_not_saved", **care_team_contact())
+            return reset
         try:
             save_callback(
                 conversation_id=tracker.sender_id,
                 channel=tracker.get_latest_input_channel(),
-                name=tracker.get_slot("callback_name"),
-                phone=tracker.get_slot("callback_phone"),
-                screening_id=tracker.get_slot("screening_id"),
+                name=name,
+                phone=phone,
+                screening_id=screening_id,
             )
         except Exception as error:  # noqa: BLE001 - any database failure
             # Name and phone are personal data: never in the log.

@@ -46,6 +46,26 @@ UNCLEAR_DEFAULT = {
 }
 
 
+# Every value a checklist answer can take once read (actions/answers.py). The
+# outcome action keeps only these, whatever path a slot value came by (a forged
+# button payload, a replayed call): anything else counts as not answered.
+ALLOWED_ANSWERS: Dict[str, set] = {
+    "screening_consent": {"yes", "no"},
+    "warning_signs": {"yes", "no", "unsure"},
+    "fracture_found": {"yes", "no", "unsure"},
+    "fracture_cause": {"osteoporosis", "cancer", "injury", "unknown"},
+    "pain_limits": {"yes", "no", "unsure"},
+    "mri_active": {"yes", "no", "no_mri", "unknown"},
+    "osteoporosis_treated": {"yes", "no", "unknown"},
+    "risk_conditions": {"none", "infection", "bleeding", "both", "unsure"},
+}
+
+
+def checked_answers(slots: Dict[str, Any]) -> Dict[str, Optional[str]]:
+    return {slot: (slots.get(slot) if slots.get(slot) in ALLOWED_ANSWERS[slot] else None)
+            for slot in FORM_SLOTS}
+
+
 def _consent(message: Dict[str, Any]) -> Optional[str]:
     given = answers.consent(message)
     return None if given is None else ("yes" if given else "no")
@@ -179,11 +199,12 @@ class ActionScreeningOutcome(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         reset = [SlotSet(slot, None) for slot in FORM_SLOTS + HELPER_SLOTS]
-        if tracker.get_slot("screening_consent") != "yes" and tracker.get_slot("warning_signs") != "yes":
+        checked = checked_answers(tracker.slots)
+        if checked["screening_consent"] != "yes" and checked["warning_signs"] != "yes":
             dispatcher.utter_message(response="utter_screening_declined")
             return reset
 
-        answered = {slot: tracker.get_slot(slot) for slot in FORM_SLOTS[1:]}
+        answered = {slot: checked[slot] for slot in FORM_SLOTS[1:]}
         result = decide(answers_from_slots(answered))
         response = outcome_response(result.outcome)
         if response:  # the emergency reply was already given by the validator

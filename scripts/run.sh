@@ -6,7 +6,12 @@
 # console on :5080. Ctrl-C stops everything.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Conversations are health data: everything this creates (the database, logs,
+# tokens) is readable by this user only, and so is what earlier runs left.
+umask 077
 source "$ROOT/scripts/setup.sh"
+chmod 700 var
+find var -maxdepth 1 -type f -exec chmod 600 {} +
 
 RASA_PORT="${RASA_PORT:-5005}"
 ACTIONS_PORT="${ACTIONS_PORT:-5055}"
@@ -27,19 +32,28 @@ if [[ -z "${RASA_TOKEN:-}" ]]; then
   RASA_TOKEN="$(cat var/rasa_token)"
 fi
 export RASA_TOKEN RASA_URL="http://localhost:$RASA_PORT"
+# The action server's shared secret, likewise (var/action_token, mode 600), and
+# where Rasa calls it: ACTIONS_PORT decides both ends.
+if [[ -z "${ACTION_SERVER_TOKEN:-}" ]]; then
+  if [[ ! -s var/action_token ]]; then
+    (umask 077; python -c 'import secrets; print(secrets.token_hex(24))' > var/action_token)
+  fi
+  ACTION_SERVER_TOKEN="$(cat var/action_token)"
+fi
+export ACTION_SERVER_TOKEN ACTIONS_PORT ACTION_SERVER_URL="http://127.0.0.1:$ACTIONS_PORT/webhook"
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
 echo "==> starting the action server on :$ACTIONS_PORT"
-rasa run actions --actions actions --port "$ACTIONS_PORT" > var/actions.log 2>&1 &
+python -m actions.server --port "$ACTIONS_PORT" > var/actions.log 2>&1 &
 pids+=($!)
 
 echo "==> starting the Rasa server on :$RASA_PORT (logs: var/rasa.log)"
-rasa run --model models/kyphoplasty.tar.gz --endpoints endpoints.yml \
-  --credentials var/credentials.yml --port "$RASA_PORT" \
-  --enable-api --auth-token="$RASA_TOKEN" > var/rasa.log 2>&1 &
+# scripts/serve.py hands RASA_TOKEN to Rasa inside the process: never on a command line.
+python -m scripts.serve --model models/kyphoplasty.tar.gz --endpoints endpoints.yml \
+  --credentials var/credentials.yml --port "$RASA_PORT" > var/rasa.log 2>&1 &
 pids+=($!)
 
 echo "==> starting the widget's demo page on :$WIDGET_PORT and the staff console on :$CONSOLE_PORT"

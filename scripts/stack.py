@@ -23,6 +23,27 @@ ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "kyphoplasty.tar.gz"
 
 
+# Where Rasa calls the action server, with its shared secret (both from the
+# environment, as in endpoints.yml; Rasa expands ${VAR} only unquoted).
+ACTION_ENDPOINT = ('action_endpoint:\n  url: ${ACTION_SERVER_URL}\n'
+                   '  headers:\n    X-Action-Token: ${ACTION_SERVER_TOKEN}\n')
+
+
+def action_server_command(root: Path, port: int) -> List[str]:
+    """Our guarded action server; a checkout from before it existed runs rasa-sdk's own."""
+    if (root / "actions" / "server.py").exists():
+        return [sys.executable, "-m", "actions.server", "--port", str(port)]
+    return [sys.executable, "-m", "rasa", "run", "actions", "--actions", "actions", "--port", str(port)]
+
+
+def rasa_server_command(root: Path, token: str) -> List[str]:
+    """`rasa run` with the API on, the token from RASA_TOKEN (scripts/serve.py);
+    a checkout from before that existed gets it on the command line."""
+    if (root / "scripts" / "serve.py").exists():
+        return [sys.executable, "-m", "scripts.serve"]
+    return [sys.executable, "-m", "rasa", "run", "--enable-api", f"--auth-token={token}"]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -84,14 +105,12 @@ def start_assistant(work: Path, action_port: Optional[int] = None,
         database = work / "assistant.db"
         database_url = f"sqlite:///{database}"
         endpoints = work / "endpoints.yml"
-        endpoints.write_text(
-            f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-            f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{database}"\n'
-        )
+        endpoints.write_text(ACTION_ENDPOINT + f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{database}"\n')
     upgrade(database_url)
     endpoints = endpoints_file or work / "endpoints.yml"
     env = {**os.environ, "DATABASE_URL": database_url,
-           "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook", "CARE_TEAM_PHONE": "(212) 736-5000",
+           "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook", "ACTION_SERVER_TOKEN": secrets.token_hex(20),
+           "CARE_TEAM_PHONE": "(212) 736-5000",
            "CARE_TEAM_HOURS": "weekdays 8 to 5", "TF_CPP_MIN_LOG_LEVEL": "3",
            "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(root), **(extra_env or {})}
     port, token = free_port(), secrets.token_hex(16)  # a token may not start with '-'
@@ -100,12 +119,12 @@ def start_assistant(work: Path, action_port: Optional[int] = None,
         started = time.monotonic()
         if start_actions:
             processes.append(subprocess.Popen(
-                [sys.executable, "-m", "rasa", "run", "actions", "--actions", "actions",
-                 "--port", str(action_port)], cwd=root, env=env, stdout=actions_log, stderr=subprocess.STDOUT))
+                action_server_command(root, action_port), cwd=root, env=env, stdout=actions_log,
+                stderr=subprocess.STDOUT))
         rasa = subprocess.Popen(
-            [sys.executable, "-m", "rasa", "run", "--model", str(model), "--endpoints", str(endpoints),
-             "--credentials", str(root / "credentials.yml"), "--port", str(port), "--enable-api",
-             f"--auth-token={token}"], cwd=root, env=env, stdout=rasa_log, stderr=subprocess.STDOUT)
+            rasa_server_command(root, token) + ["--model", str(model), "--endpoints", str(endpoints),
+                                                "--credentials", str(root / "credentials.yml"), "--port", str(port)],
+            cwd=root, env={**env, "RASA_TOKEN": token}, stdout=rasa_log, stderr=subprocess.STDOUT)
         processes.append(rasa)
         url = f"http://127.0.0.1:{port}"
         urls = [f"{url}/status?token={token}"] + (

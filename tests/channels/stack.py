@@ -23,7 +23,7 @@ import pytest
 from bot.db.migrate import upgrade
 from bot.wait_for import wait_for
 from channels.credentials import write as write_credentials
-from scripts.stack import MODEL, free_port
+from scripts.stack import ACTION_ENDPOINT, MODEL, action_server_command, free_port, rasa_server_command
 from tests.channels.standin import StandIn
 from tests.project import ROOT
 
@@ -92,13 +92,14 @@ def start(work: Path) -> Stack:
     upgrade(f"sqlite:///{database}")
     action_port, rasa_port, widget_port = free_port(), free_port(), free_port()
     (work / "endpoints.yml").write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{database}"\n')
+        ACTION_ENDPOINT + f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{database}"\n')
     rasa_url, widget_url = f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{widget_port}"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}",
            "CARE_TEAM_PHONE": "(212) 736-5000", "CARE_TEAM_HOURS": "weekdays 8 to 5",
            "TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false",
            "PYTHONPATH": str(ROOT), "WIDGET_SECRET": secrets.token_urlsafe(48),
+           "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
+           "ACTION_SERVER_TOKEN": secrets.token_hex(20),
            "WIDGET_HOST": "127.0.0.1", "WIDGET_PORT": str(widget_port),
            "WIDGET_SOCKET_URL": rasa_url, "WIDGET_ALLOWED_ORIGINS": widget_url,
            "WIDGET_MAX_MESSAGE_CHARS": "500", **platform_env(standin)}
@@ -106,14 +107,14 @@ def start(work: Path) -> Stack:
     names = write_credentials(credentials, env)
     assert len(names) == 5, names
     token = secrets.token_hex(16)  # never starts with "-", which argparse would take for an option
+    env["RASA_TOKEN"] = token  # scripts/serve.py hands it to Rasa: never on a command line
     stack = Stack(rasa_url, widget_url, token, standin, env, work)
     logs = {name: open(work / f"{name}.log", "wb") for name in ("actions", "rasa", "widget")}
     commands = {
-        "actions": [sys.executable, "-m", "rasa", "run", "actions", "--actions", "actions",
-                    "--port", str(action_port)],
-        "rasa": [sys.executable, "-m", "rasa", "run", "--model", str(MODEL),
-                 "--endpoints", str(work / "endpoints.yml"), "--credentials", str(credentials),
-                 "--port", str(rasa_port), "--enable-api", "--auth-token", token],
+        "actions": action_server_command(ROOT, action_port),
+        "rasa": rasa_server_command(ROOT, token) + [
+            "--model", str(MODEL), "--endpoints", str(work / "endpoints.yml"),
+            "--credentials", str(credentials), "--port", str(rasa_port)],
         "widget": [sys.executable, "-m", "bot.widget"],
     }
     for name, command in commands.items():

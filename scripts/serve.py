@@ -1,0 +1,29 @@
+"""`rasa run` with the HTTP API token taken from the environment.
+
+    RASA_TOKEN=... python -m scripts.serve --model M --endpoints E --credentials C --port P
+
+Rasa reads its API token only from `--auth-token`, and a command line is
+visible to every user of the machine (`ps`, /proc/PID/cmdline). This entry
+point puts the token from `RASA_TOKEN` into Rasa's arguments inside the
+process, so it never appears on a command line; `--enable-api` comes with it.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main() -> None:
+    token = os.environ.get("RASA_TOKEN", "")
+    if not token or token.startswith("-"):
+        sys.exit("RASA_TOKEN must be set (and may not start with '-'): the HTTP API is never open")
+    if any(arg.startswith("--auth-token") for arg in sys.argv[1:]):
+        sys.exit("pass the token in RASA_TOKEN, not on the command line")
+    sys.argv = ["rasa", "run", *sys.argv[1:], "--enable-api", f"--auth-token={token}"]
+    from rasa.__main__ import main as rasa_main
+
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
