@@ -3,6 +3,7 @@ sessions in signed, expiring, HttpOnly SameSite cookies, reviewer/admin roles.""
 from __future__ import annotations
 
 import functools
+import re
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Dict, Optional
 
@@ -116,7 +117,7 @@ def load_user() -> None:
         return
     with current_app.config["ENGINE"].connect() as connection:
         user = connection.execute(
-            select(users.c.id, users.c.username, users.c.role, users.c.active)
+            select(users.c.id, users.c.username, users.c.role, users.c.active, users.c.session_epoch)
             .where(users.c.id == user_id)).mappings().first()
     if user is None or not user["active"] or session.get("v") != _session_version(user):
         session.clear()
@@ -125,8 +126,8 @@ def load_user() -> None:
 
 
 def _session_version(user: Dict[str, Any]) -> str:
-    # A role change or deactivation ends existing sessions.
-    return f"{user['role']}:{int(bool(user['active']))}"
+    # A role change, deactivation or sign-out (a new epoch) ends existing sessions.
+    return f"{user['role']}:{int(bool(user['active']))}:{int(user.get('session_epoch') or 0)}"
 
 
 def login_required(view: Callable) -> Callable:
@@ -149,8 +150,14 @@ def admin_required(view: Callable) -> Callable:
     return wrapper
 
 
+# Browsers drop tabs and line breaks in a Location, so "/\t/evil.example" would
+# become "//evil.example": any control character or space refuses the target.
+_UNSAFE_IN_NEXT = re.compile(r"[\x00-\x20\x7f\\]")
+
+
 def _safe_next(target: Optional[str]) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """A local path of this console, else the conversation list."""
+    if target and target.startswith("/") and not target.startswith("//") and not _UNSAFE_IN_NEXT.search(target):
         return target
     return url_for("console.conversations")
 
@@ -176,6 +183,9 @@ def login():
 def logout():
     if g.get("user"):
         with current_app.config["ENGINE"].begin() as connection:
+            # every saved cookie of this account stops working, server-side
+            connection.execute(update(users).where(users.c.id == g.user["id"])
+                               .values(session_epoch=users.c.session_epoch + 1))
             audit.record(connection, "sign_out", g.user["username"])
     session.clear()
     flash("You are signed out.")

@@ -72,6 +72,9 @@ class StaffUser(Base):
     active = Column(Boolean, nullable=False, default=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
     last_login_at = Column(DateTime(timezone=True), nullable=True)
+    # Part of every session cookie; signing out adds one, so a saved cookie
+    # replayed after sign-out is refused (migration 0003).
+    session_epoch = Column(Integer, nullable=False, default=0, server_default="0")
 
 
 class LoginAttempt(Base):

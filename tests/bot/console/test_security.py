@@ -133,6 +133,22 @@ def test_deactivated_account_loses_its_session(admin, app, populated):
     assert client.get("/conversations").status_code == 302
 
 
+def test_a_cookie_replayed_after_sign_out_gets_the_sign_in_page(app, populated):
+    client = app.test_client()
+    sign_in(client, *REVIEWER)
+    name = app.config["SESSION_COOKIE_NAME"]
+    saved = client.get_cookie(name).value
+    assert client.get("/conversations").status_code == 200
+    assert post(client, "/sign-out", {}).status_code == 302
+    replay = app.test_client()
+    replay.set_cookie(name, saved)
+    response = replay.get("/conversations")
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+    # signing in again works, with a fresh session
+    sign_in(replay, *REVIEWER)
+    assert replay.get("/conversations").status_code == 200
+
+
 def test_failed_sign_ins_are_rate_limited_across_clients(app, populated):
     limit = app.config["CONSOLE"].max_failed_logins
     for _ in range(limit):
@@ -153,6 +169,15 @@ def test_unknown_user_and_open_redirect(app):
     token = csrf_token(client)
     response = client.post("/sign-in", data={"username": ADMIN[0], "password": ADMIN[1], "csrf_token": token,
                                              "next": "//evil.example/x"})
+    assert response.headers["Location"] == "/conversations"
+
+
+@pytest.mark.parametrize("target", ["/\t/evil.example", "/\n/evil.example", "/ /evil.example",
+                                    "/\\evil.example", "https://evil.example/"])
+def test_sign_in_next_accepts_only_local_paths(app, populated, target):
+    client = app.test_client()
+    response = client.post("/sign-in", data={"username": ADMIN[0], "password": ADMIN[1],
+                                             "csrf_token": csrf_token(client), "next": target})
     assert response.headers["Location"] == "/conversations"
 
 
