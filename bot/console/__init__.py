@@ -12,6 +12,7 @@ from typing import Any, Dict, Optional
 
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from bot.console.secret import load_secret_key
 from bot.db.session import get_engine
@@ -21,6 +22,14 @@ csrf = CSRFProtect()
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
+
+
+class RowIdConverter(IntegerConverter):
+    """A database row id: a positive 32-bit integer. A larger number in a URL is
+    a 404, not an overflow (a 500) in SQLite or PostgreSQL."""
+
+    def __init__(self, url_map: Any) -> None:
+        super().__init__(url_map, min=1, max=2**31 - 1)
 
 
 def create_app(database_url: Optional[str] = None, settings: Optional[ConsoleSettings] = None,
@@ -47,6 +56,8 @@ def create_app(database_url: Optional[str] = None, settings: Optional[ConsoleSet
 
     from bot.console import auth, views
 
+    # Before the blueprints: their routes use it for every row id.
+    app.url_map.converters["row_id"] = RowIdConverter
     app.register_blueprint(auth.bp)
     app.register_blueprint(views.bp)
     app.before_request(auth.load_user)

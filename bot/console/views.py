@@ -202,7 +202,7 @@ def flagged():
     return render_template("flags.html", rows=rows)
 
 
-@bp.route("/flags/<int:flag_id>/delete", methods=["POST"])
+@bp.route("/flags/<row_id:flag_id>/delete", methods=["POST"])
 def unflag(flag_id: int):
     with engine().begin() as connection:
         row = connection.execute(select(flags.c.sender_id).where(flags.c.id == flag_id)).first()
@@ -319,7 +319,7 @@ def callback_queue():
     return _callback_page()
 
 
-@bp.route("/queues/callbacks/<int:callback_id>/phone", methods=["POST"])
+@bp.route("/queues/callbacks/<row_id:callback_id>/phone", methods=["POST"])
 def callback_phone(callback_id: int):
     with engine().begin() as connection:
         row = connection.execute(select(callbacks.c.conversation_id).where(
@@ -330,7 +330,7 @@ def callback_phone(callback_id: int):
     return _callback_page(reveal=callback_id)
 
 
-@bp.route("/queues/callbacks/<int:callback_id>/status", methods=["POST"])
+@bp.route("/queues/callbacks/<row_id:callback_id>/status", methods=["POST"])
 def callback_status(callback_id: int):
     done = request.form.get("done") == "1"
     with engine().begin() as connection:
@@ -448,7 +448,7 @@ def users():
     return render_template("users.html", rows=rows, roles=auth.ROLES)
 
 
-@bp.route("/admin/users/<int:user_id>", methods=["POST"])
+@bp.route("/admin/users/<row_id:user_id>", methods=["POST"])
 @auth.admin_required
 def update_user(user_id: int):
     values: Dict[str, Any] = {}

@@ -181,6 +181,14 @@ def test_sign_in_next_accepts_only_local_paths(app, populated, target):
     assert response.headers["Location"] == "/conversations"
 
 
+@pytest.mark.parametrize("path", ["/admin/users/{n}", "/queues/callbacks/{n}/status",
+                                  "/queues/callbacks/{n}/phone", "/flags/{n}/delete"])
+@pytest.mark.parametrize("number", ["99999999999999999999999", "2147483648", "0"])
+def test_ids_out_of_range_are_not_found_not_a_server_error(admin, populated, path, number):
+    response = post(admin, path.format(n=number), {"active": "0", "status": "done"}, "/admin/users")
+    assert response.status_code == 404
+
+
 INJECTIONS = ["' OR '1'='1", "x'; DROP TABLE events; --", "%", "_", "\\", "<script>alert(1)</script>",
               "gen-%' UNION SELECT * FROM staff_users --"]
 
