@@ -104,3 +104,14 @@ def test_low_mood_without_crisis_words_gets_the_kinder_not_covered_wording():
     message = parsed("I've been feeling a bit down since my kyphoplasty, is that common?", "not_covered")
     scope_with_examples().process([message])
     assert {"entity": "concern", "value": "low_mood"}.items() <= message.get("entities")[0].items()
+
+
+@pytest.mark.parametrize("text, low", [
+    ("I've been feeling a bit down since my kyphoplasty", True),
+    ("mom seems low and quiet since her procedure", True),
+    ("he's been weepy all week", True),
+    ("does low bone density change the cost?", False),
+    ("when can i lie down flat after it", False),
+])
+def test_low_mood_words(text, low):
+    assert bool(RULES.low_mood.search(text)) is low
