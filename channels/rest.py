@@ -1,24 +1,51 @@
 """The REST channel, with input checks: same URL (/webhooks/rest/webhook), same replies.
 
 Rasa's RestInput lets a request without `sender` join one shared "default"
-conversation, swallows a non-text `message` into an empty reply, and logs the
-message text when a turn fails. Here a bad request gets a clear HTTP error and
-nothing the person wrote is logged.
+conversation, swallows a non-text `message` into an empty reply, takes any
+`metadata` (1 MB stored as 3 MB of events; a non-object one crashed the turn),
+and when a turn fails it logs the message text and still answers `200 []`, so
+the client believes it was handled. Here a bad request gets a clear HTTP error,
+a failed turn a 503 with Retry-After that the client can retry, the log gets an
+incident id and the error class (never what the person wrote), and streaming
+(`?stream=true`, which could hold a connection for an hour) is refused.
 """
 from __future__ import annotations
 
+import json
+import logging
 import re
 import unicodedata
-from typing import Optional, Text
+import uuid
+import warnings
+from asyncio import CancelledError
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
 from sanic.exceptions import SanicException
 from sanic.request import Request
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+# Rasa warns "Failed to parse arguments in line '<the whole message>'" when a
+# message starts with "/" but is no intent (a patient's words, into the log):
+# this module is loaded by every Rasa server, so the warning is silenced here.
+warnings.filterwarnings("ignore", message=r"Failed to parse arguments in line")
 
 MAX_MESSAGE_CHARS = 4000
+# The REST channel has no metadata of its own to carry; a client's is dropped.
+KNOWN_METADATA_KEYS: tuple = ()
+MAX_METADATA_BYTES = 2048
+RETRY_AFTER_SECONDS = 2
 SENDER_PATTERN = re.compile(r"^[\w.:@+\-]{1,128}$")
 # control characters other than tab and newline carry no meaning for the assistant
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+# (and what shows one sentence to staff while another was stored): bidi controls
+# and isolates, tag characters, invisible letters, lone surrogates
+CONTROL_CHARACTERS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069"
+    "\u3164\ufeff\uffa0\ud800-\udfff\U000e0000-\U000e007f]")
 
 
 class BadMessage(SanicException):
@@ -57,6 +84,46 @@ class GuardedRestInput(RestInput):
         if not text:
             raise BadMessage("'message' is empty")
         return text
+
+    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+        metadata = _json_object(request).get("metadata")
+        if metadata is None:
+            return None
+        if not isinstance(metadata, dict):
+            raise BadMessage("'metadata' must be a JSON object")
+        if len(json.dumps(metadata)) > MAX_METADATA_BYTES:
+            raise MessageTooLong(f"'metadata' is larger than {MAX_METADATA_BYTES} bytes")
+        return {key: metadata[key] for key in KNOWN_METADATA_KEYS if key in metadata} or None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if request.args.get("stream", "").lower() in ("true", "1", "yes"):
+                raise BadMessage("streaming replies are not offered; send without ?stream")
+            sender_id = await self._extract_sender(request)
+            text = self._extract_message(request)
+            metadata = self.get_metadata(request)
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(UserMessage(text, collector, sender_id,
+                                                 input_channel=self._extract_input_channel(request),
+                                                 metadata=metadata))
+            except (CancelledError, Exception) as error:  # noqa: BLE001 - any failed turn
+                incident = uuid.uuid4().hex[:12]
+                # a patient's words are health data: the class and an id, never the text
+                logger.error("REST message not processed (%s): %s", incident, type(error).__name__)
+                return response.json(
+                    {"error": "the message could not be processed; please send it again", "incident": incident},
+                    status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+            return response.json(collector.messages)
+
+        return webhook
 
 
 def _json_object(req: Request) -> dict:
