@@ -61,7 +61,9 @@ class SpellingCorrector(GraphComponent):
                 words = json.loads((Path(folder) / VOCABULARY_FILE).read_text(encoding="utf-8"))
         except (ValueError, FileNotFoundError, OSError):
             words = []
-        return cls(config, model_storage, resource, words)
+        corrector = cls(config, model_storage, resource, words)
+        corrector.checker  # built at start-up, not by the first patient's message
+        return corrector
 
     def train(self, training_data: TrainingData) -> Resource:
         words = set()

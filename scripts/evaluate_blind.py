@@ -69,9 +69,8 @@ def is_catalogue(label: str) -> bool:
 def main_answer(answers: List[str]) -> str:
     """The answer a person would take away: emergency first, then a catalogue
     answer, a screening start, another kind; chitchat and the disclaimer last."""
-    for wanted in ("emergency",):
-        if wanted in answers:
-            return wanted
+    if "emergency" in answers:
+        return "emergency"
     for a in answers:
         if is_catalogue(a):
             return a
