@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import answers
 from actions.handoff import care_team_contact
+from actions.run_keys import form_run_key
 from bot.db.repository import save_callback
 from bot.settings import get_settings
 
@@ -95,6 +96,7 @@ class ActionSaveCallback(Action):
                 name=name,
                 phone=phone,
                 screening_id=screening_id,
+                run_key=form_run_key(tracker, "callback_form"),
             )
         except Exception as error:  # noqa: BLE001 - any database failure
             # Name and phone are personal data: never in the log.

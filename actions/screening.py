@@ -17,6 +17,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import answers
 from actions.handoff import care_team_contact
+from actions.run_keys import form_run_key
 from actions.screening_rules import answers_from_slots, decide, outcome_response
 from bot.db.repository import save_screening
 
@@ -220,6 +221,7 @@ class ActionScreeningOutcome(Action):
                 outcome=result.outcome.value,
                 notes=[note.value for note in result.notes],
                 flagged_for_care_team=result.flagged_for_care_team,
+                run_key=form_run_key(tracker, "screening_form"),
             )
         except Exception as error:  # noqa: BLE001 - any database failure
             # The answers are health data: log the failure, never the answers.

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     # Region for reading phone numbers written without a country code.
     phone_region: str = Field("US", env="PHONE_REGION")
 
+    # How long Rasa's tracker store keeps retrying a locked database or a lost
+    # connection before the turn fails with an error the client retries.
+    tracker_store_retry_seconds: float = Field(10.0, env="TRACKER_STORE_RETRY_SECONDS")
+
     rasa_url: str = Field("http://localhost:5005", env="RASA_URL")
     rasa_token: str = Field("", env="RASA_TOKEN")
 

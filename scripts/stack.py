@@ -44,6 +44,14 @@ def rasa_server_command(root: Path, token: str) -> List[str]:
     return [sys.executable, "-m", "rasa", "run", "--enable-api", f"--auth-token={token}"]
 
 
+def sqlite_tracker_store(root: Path, database: Path) -> str:
+    """endpoints.yml's tracker_store block for a SQLite file: our durable store,
+    or Rasa's own for a checkout from before it existed."""
+    kind = ("stores.tracker_store.DurableSQLTrackerStore"
+            if (root / "stores" / "tracker_store.py").exists() else "SQL")
+    return f'tracker_store:\n  type: {kind}\n  dialect: "sqlite"\n  db: "{database}"\n'
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -105,7 +113,7 @@ def start_assistant(work: Path, action_port: Optional[int] = None,
         database = work / "assistant.db"
         database_url = f"sqlite:///{database}"
         endpoints = work / "endpoints.yml"
-        endpoints.write_text(ACTION_ENDPOINT + f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{database}"\n')
+        endpoints.write_text(ACTION_ENDPOINT + sqlite_tracker_store(root, database))
     upgrade(database_url)
     endpoints = endpoints_file or work / "endpoints.yml"
     env = {**os.environ, "DATABASE_URL": database_url,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import declarative_base, relationship
 
 Base = declarative_base()
@@ -20,6 +20,7 @@ class ScreeningResult(Base):
     """One completed screening checklist: the answers and the outcome given."""
 
     __tablename__ = "screening_results"
+    __table_args__ = (UniqueConstraint("run_key", name="uq_screening_results_run_key"),)
 
     id = Column(Integer, primary_key=True)
     conversation_id = Column(String(255), nullable=False, index=True)
@@ -29,6 +30,8 @@ class ScreeningResult(Base):
     outcome = Column(String(32), nullable=False, index=True)
     notes = Column(JSON, nullable=False, default=list)
     flagged_for_care_team = Column(Boolean, nullable=False, default=False)
+    # the checklist run this result belongs to: a retried turn finds it (actions/run_keys.py)
+    run_key = Column(String(40), nullable=True)
 
     callbacks = relationship("CallbackRequest", back_populates="screening")
 
@@ -37,6 +40,7 @@ class CallbackRequest(Base):
     """A patient's request that the care team call them back."""
 
     __tablename__ = "callback_requests"
+    __table_args__ = (UniqueConstraint("run_key", name="uq_callback_requests_run_key"),)
 
     id = Column(Integer, primary_key=True)
     conversation_id = Column(String(255), nullable=False, index=True)
@@ -50,6 +54,7 @@ class CallbackRequest(Base):
     handled_by = Column(String(120), nullable=True)
     handled_at = Column(DateTime(timezone=True), nullable=True)
     note = Column(Text, nullable=True)
+    run_key = Column(String(40), nullable=True)  # as ScreeningResult.run_key
 
     screening = relationship("ScreeningResult", back_populates="callbacks")
 

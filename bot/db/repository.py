@@ -1,10 +1,28 @@
 """What the action server stores: small functions, one transaction each."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Type
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from bot.db.models import CallbackRequest, ScreeningResult
 from bot.db.session import session_scope
+
+
+def _insert_once(row: Any, model: Type[Any], database_url: Optional[str]) -> int:
+    """Inserts `row`, or returns the id of the row already stored with its run_key."""
+    try:
+        with session_scope(database_url) as session:
+            session.add(row)
+            session.flush()
+            return int(row.id)
+    except IntegrityError:
+        if row.run_key is None:
+            raise
+        with session_scope(database_url) as session:
+            return int(session.execute(
+                select(model.id).where(model.run_key == row.run_key)).scalar_one())
 
 
 def save_screening(
@@ -15,20 +33,20 @@ def save_screening(
     outcome: str,
     notes: List[str],
     flagged_for_care_team: bool,
+    run_key: Optional[str] = None,
     database_url: Optional[str] = None,
 ) -> int:
-    with session_scope(database_url) as session:
-        row = ScreeningResult(
-            conversation_id=conversation_id,
-            channel=channel,
-            answers=answers,
-            outcome=outcome,
-            notes=notes,
-            flagged_for_care_team=flagged_for_care_team,
-        )
-        session.add(row)
-        session.flush()
-        return int(row.id)
+    """Stores a checklist's result once per run_key; returns its id."""
+    row = ScreeningResult(
+        conversation_id=conversation_id,
+        channel=channel,
+        answers=answers,
+        outcome=outcome,
+        notes=notes,
+        flagged_for_care_team=flagged_for_care_team,
+        run_key=run_key,
+    )
+    return _insert_once(row, ScreeningResult, database_url)
 
 
 def save_callback(
@@ -38,17 +56,17 @@ def save_callback(
     name: str,
     phone: str,
     screening_id: Optional[int],
+    run_key: Optional[str] = None,
     database_url: Optional[str] = None,
 ) -> int:
-    with session_scope(database_url) as session:
-        row = CallbackRequest(
-            conversation_id=conversation_id,
-            channel=channel,
-            name=name,
-            phone=phone,
-            consent=True,
-            screening_id=screening_id,
-        )
-        session.add(row)
-        session.flush()
-        return int(row.id)
+    """Stores a callback request once per run_key; returns its id."""
+    row = CallbackRequest(
+        conversation_id=conversation_id,
+        channel=channel,
+        name=name,
+        phone=phone,
+        consent=True,
+        screening_id=screening_id,
+        run_key=run_key,
+    )
+    return _insert_once(row, CallbackRequest, database_url)

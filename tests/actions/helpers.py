@@ -22,8 +22,10 @@ def tracker(
     sender_id: str = "test-conversation",
     channel: str = "rest",
     extracted: Optional[Dict[str, Any]] = None,
+    form_started: Optional[Dict[str, float]] = None,
 ) -> Tracker:
-    """A tracker after a user message; `extracted` are the slots Rasa filled from it."""
+    """A tracker after a user message; `extracted` are the slots Rasa filled from it,
+    `form_started` the forms started earlier in the conversation, with the time."""
     all_slots = {name: None for name in DOMAIN["slots"]}
     all_slots.update(slots or {})
     return Tracker(
@@ -31,7 +33,9 @@ def tracker(
         slots=all_slots,
         latest_message={"text": text, "intent": {"name": intent, "confidence": 0.9},
                         "entities": entities or []},
-        events=[{"event": "user", "text": text, "input_channel": channel,
+        events=[{"event": "active_loop", "name": form, "timestamp": at}
+                for form, at in (form_started or {}).items()]
+        + [{"event": "user", "text": text, "input_channel": channel,
                  "parse_data": {"intent": {"name": intent}}}]
         + [{"event": "slot", "name": name, "value": value} for name, value in (extracted or {}).items()],
         paused=False,

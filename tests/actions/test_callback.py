@@ -40,6 +40,17 @@ def test_invalid_phone_is_asked_again():
     assert uttered(dispatcher) == ["utter_invalid_callback_phone"]
 
 
+def test_a_retried_callback_turn_stores_one_request(database_url):
+    slots = {"callback_name": "Mary Smith", "callback_phone": "+12127365000", "callback_consent": "yes"}
+    retried = tracker(slots, active_loop=None, sender_id="conv-10", form_started={"callback_form": 1700000000.0})
+    for _ in range(3):
+        dispatcher = CollectingDispatcher()
+        run(ActionSaveCallback().run(dispatcher, retried, DOMAIN))
+        assert uttered(dispatcher) == ["utter_callback_saved", "utter_handoff"]
+    with Session(create_engine(database_url)) as session:
+        assert len(session.execute(select(CallbackRequest)).all()) == 1
+
+
 def test_callback_is_stored_with_consent_and_confirmed_with_handoff(database_url):
     dispatcher = CollectingDispatcher()
     slots = {"callback_name": "Mary Smith", "callback_phone": "+12127365000", "callback_consent": "yes"}

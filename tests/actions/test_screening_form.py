@@ -116,6 +116,23 @@ def test_outcome_is_uttered_stored_and_a_callback_offered(database_url):
     assert row.created_at is not None
 
 
+def test_a_retried_outcome_turn_stores_one_result_and_a_new_run_another(database_url):
+    """The same checklist run (same start event) twice: a crash after the result
+    was stored but before Rasa saved the turn, then the patient's answer again."""
+    first_run = tracker(COMPLETE, active_loop=None, sender_id="abc-9", form_started={"screening_form": 1700000000.5})
+    ids = [slot_events(run(ActionScreeningOutcome().run(CollectingDispatcher(), first_run, DOMAIN)))["screening_id"]
+           for _ in range(2)]
+    assert ids[0] == ids[1]
+    again = tracker(COMPLETE, active_loop=None, sender_id="abc-9",
+                    form_started={"screening_form": 1700000000.5, "callback_form": 1700000100.0})
+    assert slot_events(run(ActionScreeningOutcome().run(CollectingDispatcher(), again, DOMAIN)))["screening_id"] == ids[0]
+    second_run = tracker(COMPLETE, active_loop=None, sender_id="abc-9", form_started={"screening_form": 1700000500.0})
+    other = slot_events(run(ActionScreeningOutcome().run(CollectingDispatcher(), second_run, DOMAIN)))["screening_id"]
+    assert other != ids[0]
+    with Session(create_engine(database_url)) as session:
+        assert len(session.execute(select(ScreeningResult)).all()) == 2
+
+
 def test_a_declined_checklist_is_not_stored(database_url):
     dispatcher = CollectingDispatcher()
     run(ActionScreeningOutcome().run(dispatcher, tracker({"screening_consent": "no"}, active_loop=None), DOMAIN))

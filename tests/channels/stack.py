@@ -23,7 +23,8 @@ import pytest
 from bot.db.migrate import upgrade
 from bot.wait_for import wait_for
 from channels.credentials import write as write_credentials
-from scripts.stack import ACTION_ENDPOINT, MODEL, action_server_command, free_port, rasa_server_command
+from scripts.stack import (ACTION_ENDPOINT, MODEL, action_server_command, free_port, rasa_server_command,
+                           sqlite_tracker_store)
 from tests.channels.standin import StandIn
 from tests.project import ROOT
 
@@ -92,7 +93,7 @@ def start(work: Path) -> Stack:
     upgrade(f"sqlite:///{database}")
     action_port, rasa_port, widget_port = free_port(), free_port(), free_port()
     (work / "endpoints.yml").write_text(
-        ACTION_ENDPOINT + f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{database}"\n')
+        ACTION_ENDPOINT + sqlite_tracker_store(ROOT, database))
     rasa_url, widget_url = f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{widget_port}"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}",
            "CARE_TEAM_PHONE": "(212) 736-5000", "CARE_TEAM_HOURS": "weekdays 8 to 5",
