@@ -6,6 +6,8 @@ Rasa reads its API token only from `--auth-token`, and a command line is
 visible to every user of the machine (`ps`, /proc/PID/cmdline). This entry
 point puts the token from `RASA_TOKEN` into Rasa's arguments inside the
 process, so it never appears on a command line; `--enable-api` comes with it.
+It also installs server/action_failures.py (a form whose action server is down
+asks its question again instead of answering nothing).
 """
 from __future__ import annotations
 
@@ -21,6 +23,10 @@ def main() -> None:
         sys.exit("pass the token in RASA_TOKEN, not on the command line")
     sys.argv = ["rasa", "run", *sys.argv[1:], "--enable-api", f"--auth-token={token}"]
     from rasa.__main__ import main as rasa_main
+
+    from server import action_failures
+
+    action_failures.install()
 
     rasa_main()
 
