@@ -27,6 +27,7 @@ from sanic import Blueprint
 from sanic.request import Request
 
 from channels._verify import refuse, require
+from channels.deliveries import guard_deliveries, reraise_as_retryable
 
 logger = logging.getLogger(__name__)
 
@@ -99,9 +100,10 @@ class SecureTelegramInput(TelegramInput):
 
     def __init__(self, access_token: Optional[Text], verify: Optional[Text],
                  webhook_url: Optional[Text], secret_token: Text = "",
-                 api_base_url: Optional[Text] = None, debug_mode: bool = False) -> None:
-        # debug_mode off: an error answers 200, so Telegram does not resend the update forever
-        super().__init__(access_token, verify, webhook_url, debug_mode=debug_mode)
+                 api_base_url: Optional[Text] = None) -> None:
+        # debug_mode on: a failed turn is a 503 (channels/deliveries.py) and Telegram
+        # resends the update; a resent update already handled is not answered again
+        super().__init__(access_token, verify, webhook_url, debug_mode=True)
         if not SECRET_TOKEN.match(secret_token or ""):
             raise InvalidConfigException(
                 "TELEGRAM_SECRET_TOKEN must be 16-256 characters of A-Z, a-z, 0-9, _ and -")
@@ -129,7 +131,7 @@ class SecureTelegramInput(TelegramInput):
         return None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        telegram_webhook = super().blueprint(on_new_message)
+        telegram_webhook = super().blueprint(reraise_as_retryable(on_new_message))
 
         @telegram_webhook.middleware("request")
         async def verify(request: Request):
@@ -151,6 +153,7 @@ class SecureTelegramInput(TelegramInput):
                     asyncio.create_task(self._answer_callback(query["id"]))
             return None
 
+        guard_deliveries(telegram_webhook, "telegram", update_id)
         return telegram_webhook
 
     async def _answer_callback(self, query_id: str) -> None:
@@ -158,3 +161,8 @@ class SecureTelegramInput(TelegramInput):
             await self.get_output_channel().answer_callback_query(query_id)
         except Exception as error:  # noqa: BLE001 - a spinner left on is not worth a failure
             logger.debug("could not answer callback query: %s", error)
+
+
+def update_id(request: Request) -> Optional[str]:
+    update = request.json if isinstance(request.json, dict) else {}
+    return str(update["update_id"]) if isinstance(update.get("update_id"), int) else None

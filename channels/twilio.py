@@ -31,6 +31,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 
 from channels._verify import refuse, require
+from channels.deliveries import guard_deliveries, reraise_as_retryable
 
 logger = logging.getLogger(__name__)
 
@@ -130,8 +131,10 @@ class SecureTwilioInput(TwilioInput):
 
     def __init__(self, account_sid: Text, auth_token: Text, twilio_number: Text,
                  whatsapp_number: Optional[Text] = None, webhook_base_url: Optional[Text] = None,
-                 api_base_url: Optional[Text] = None, debug_mode: bool = False) -> None:
-        super().__init__(account_sid, auth_token, twilio_number, debug_mode=debug_mode)
+                 api_base_url: Optional[Text] = None) -> None:
+        # debug_mode on: a failed turn is a 503 (channels/deliveries.py), so Twilio
+        # tries again, where Rasa answered 204; a message already handled is not answered again
+        super().__init__(account_sid, auth_token, twilio_number, debug_mode=True)
         self.whatsapp_number = whatsapp_number
         self.webhook_base_url = (webhook_base_url or "").rstrip("/") or None
         self.api_base_url = api_base_url
@@ -165,7 +168,7 @@ class SecureTwilioInput(TwilioInput):
                     message.text = payload
             return await on_new_message(message)
 
-        twilio_webhook = super().blueprint(with_numbered_replies)
+        twilio_webhook = super().blueprint(reraise_as_retryable(with_numbered_replies))
 
         @twilio_webhook.middleware("request")
         async def verify(request: Request):
@@ -175,4 +178,5 @@ class SecureTwilioInput(TwilioInput):
             _current_agent.set(getattr(request.app.ctx, "agent", None))
             return None
 
+        guard_deliveries(twilio_webhook, "twilio", lambda request: request.form.get("MessageSid"))
         return twilio_webhook

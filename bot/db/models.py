@@ -59,6 +59,18 @@ class CallbackRequest(Base):
     screening = relationship("ScreeningResult", back_populates="callbacks")
 
 
+class PlatformDelivery(Base):
+    """A webhook delivery from a messaging platform, by the platform's own id, so a
+    redelivery is answered at most once (channels/deliveries.py). Kept a week."""
+
+    __tablename__ = "platform_deliveries"
+
+    platform = Column(String(16), primary_key=True)
+    delivery_id = Column(String(128), primary_key=True)
+    state = Column(String(16), nullable=False)  # processing | done
+    claimed_at = Column(DateTime(timezone=True), nullable=False, default=utc_now, index=True)
+
+
 # --- Staff review console (bot/console) -------------------------------------------
 # Staff accounts, the audit log and the review state. Conversations themselves stay
 # in Rasa's `events` table; `conversation_summaries` / `conversation_answers` are a

@@ -39,6 +39,7 @@ class Stack:
     standin: StandIn
     env: Dict[str, str]
     work: Path
+    conversations_db: Path
     processes: List[subprocess.Popen] = field(default_factory=list)
 
     def webhook(self, channel: str) -> str:
@@ -92,8 +93,11 @@ def start(work: Path) -> Stack:
     database = work / "assistant.db"
     upgrade(f"sqlite:///{database}")
     action_port, rasa_port, widget_port = free_port(), free_port(), free_port()
+    # Rasa's conversations in a file of their own, so a test can lock them (a
+    # failed turn) without locking the platform delivery claims in the project's
+    conversations = work / "conversations.db"
     (work / "endpoints.yml").write_text(
-        ACTION_ENDPOINT + sqlite_tracker_store(ROOT, database))
+        ACTION_ENDPOINT + sqlite_tracker_store(ROOT, conversations))
     rasa_url, widget_url = f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{widget_port}"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}",
            "CARE_TEAM_PHONE": "(212) 736-5000", "CARE_TEAM_HOURS": "weekdays 8 to 5",
@@ -103,13 +107,14 @@ def start(work: Path) -> Stack:
            "ACTION_SERVER_TOKEN": secrets.token_hex(20),
            "WIDGET_HOST": "127.0.0.1", "WIDGET_PORT": str(widget_port),
            "WIDGET_SOCKET_URL": rasa_url, "WIDGET_ALLOWED_ORIGINS": widget_url,
-           "WIDGET_MAX_MESSAGE_CHARS": "500", **platform_env(standin)}
+           "WIDGET_MAX_MESSAGE_CHARS": "500", "TRACKER_STORE_RETRY_SECONDS": "2",
+           **platform_env(standin)}
     credentials = work / "credentials.yml"
     names = write_credentials(credentials, env)
     assert len(names) == 5, names
     token = secrets.token_hex(16)  # never starts with "-", which argparse would take for an option
     env["RASA_TOKEN"] = token  # scripts/serve.py hands it to Rasa: never on a command line
-    stack = Stack(rasa_url, widget_url, token, standin, env, work)
+    stack = Stack(rasa_url, widget_url, token, standin, env, work, conversations)
     logs = {name: open(work / f"{name}.log", "wb") for name in ("actions", "rasa", "widget")}
     commands = {
         "actions": action_server_command(ROOT, action_port),

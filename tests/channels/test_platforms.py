@@ -32,9 +32,9 @@ def telegram_post(stack: Stack, update: dict, secret: str | None) -> requests.Re
     return requests.post(stack.webhook("telegram"), json=update, headers=headers, timeout=60)
 
 
-def telegram_sent(stack: Stack, chat_id: int, count: int = 1) -> list:
+def telegram_sent(stack: Stack, chat_id: int, count: int = 1, timeout: float = 60) -> list:
     return stack.standin.wait_for(lambda c: c["platform"] == "telegram" and c["method"] == "sendmessage"
-                                  and c.params.get("chat_id") == str(chat_id), count)
+                                  and c.params.get("chat_id") == str(chat_id), count, timeout)
 
 
 def test_telegram_webhook_was_set_with_the_secret_token(stack):
