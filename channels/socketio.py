@@ -13,13 +13,19 @@ it and read the replies. Here:
   conversation cannot be addressed through another channel by the browser's id.
 * Origins are an allow-list (never "*"), messages over the limit are refused
   with a `message_refused` event, and each message is acknowledged (socket.io
-  ack) once handled; a resent message (same `message_id`) is not handled twice.
+  ack) once handled; a resent message (same `message_id`) is not handled twice,
+  across restarts and servers (a claim in the database, bot/db/deliveries.py).
+* Replies go out only after the turn was stored: Rasa's channel sent them as
+  they were made, so a turn that then failed to save had been shown to the
+  patient and was missing from the record. A failed turn sends nothing and is
+  acknowledged `{"ok": false, "retry": true}`; the widget shows "not sent,
+  retrying" and sends it again.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
-from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -29,6 +35,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.db import deliveries
 from bot.settings import WidgetSettings
 from bot.widget import tokens
 
@@ -36,7 +43,29 @@ logger = logging.getLogger(__name__)
 
 REFUSED_EVENT = "message_refused"
 SESSION_REFUSED_EVENT = "session_refused"
-RECENT_IDS_PER_SESSION = 50
+RETRY_AFTER_SECONDS = 2
+
+
+class RepliesAfterTheTurn(SocketIOOutput):
+    """Rasa's socket.io output, holding the replies until `send_held` is called."""
+
+    def __init__(self, sio: AsyncServer, bot_message_evt: Text) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.held: List[tuple] = []
+
+    async def _send_message(self, socket_id: Text, response: Any) -> None:
+        self.held.append((socket_id, response))
+
+    async def send_held(self) -> None:
+        for socket_id, response in self.held:
+            await self.sio.emit(self.bot_message_evt, response, room=socket_id)
+        self.held = []
+
+
+def delivery_key(conversation: str, message_id: Any) -> Optional[str]:
+    if not isinstance(message_id, str) or not message_id or len(message_id) > 64:
+        return None
+    return hashlib.sha256(f"{conversation}|{message_id}".encode()).hexdigest()[:40]
 
 
 def _origins(value: Any) -> List[str]:
@@ -89,23 +118,6 @@ class SecureSocketIOInput(SocketIOInput):
         self.max_message_chars = max_message_chars
         self.token_ttl_seconds = token_ttl_seconds
         self.max_http_buffer_size = max_http_buffer_size
-        # per conversation, the ids of the last messages handled (resends after a reconnect)
-        self._recent: "OrderedDict[str, OrderedDict[str, bool]]" = OrderedDict()
-
-    def _seen(self, conversation: str, message_id: Any) -> bool:
-        """Records `message_id`; True when it was already handled or is being handled."""
-        if not isinstance(message_id, str) or not message_id or len(message_id) > 64:
-            return False
-        recent = self._recent.setdefault(conversation, OrderedDict())
-        self._recent.move_to_end(conversation)
-        while len(self._recent) > 10_000:
-            self._recent.popitem(last=False)
-        if message_id in recent:
-            return True
-        recent[message_id] = True
-        while len(recent) > RECENT_IDS_PER_SESSION:
-            recent.popitem(last=False)
-        return False
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.cors_allowed_origins,
@@ -165,12 +177,26 @@ class SecureSocketIOInput(SocketIOInput):
                 return await refuse("empty")
             if len(text) > self.max_message_chars:
                 return await refuse("too_long", limit=self.max_message_chars)
-            if self._seen(conversation, message_id):
+            key = delivery_key(conversation, message_id)
+            state = deliveries.claim("widget", key) if key else deliveries.Claim.NEW
+            if state is deliveries.Claim.DONE:
                 return {"ok": True, "message_id": message_id, "duplicate": True}
-            # Client metadata is not passed on: nothing the browser claims reaches the tracker.
-            await on_new_message(UserMessage(
-                text, SocketIOOutput(sio, self.bot_message_evt), conversation,
-                input_channel=self.name()))
+            if state is deliveries.Claim.BUSY:
+                return {"ok": False, "error": "busy", "retry": True,
+                        "retry_after": RETRY_AFTER_SECONDS, "message_id": message_id}
+            output = RepliesAfterTheTurn(sio, self.bot_message_evt)
+            try:
+                # Client metadata is not passed on: nothing the browser claims reaches the tracker.
+                await on_new_message(UserMessage(text, output, conversation, input_channel=self.name()))
+            except Exception as error:  # noqa: BLE001 - any failed turn: not stored, nothing shown
+                if key:
+                    deliveries.settle("widget", key, handled=False)
+                logger.error("socket.io message not processed: %s", type(error).__name__)
+                return {"ok": False, "error": "not_stored", "retry": True,
+                        "retry_after": RETRY_AFTER_SECONDS, "message_id": message_id}
+            if key:
+                deliveries.settle("widget", key, handled=True)
+            await output.send_held()
             return {"ok": True, "message_id": message_id}
 
         return socketio_webhook

@@ -111,3 +111,26 @@ def test_oversized_and_repeated_messages(stack):
             tracker = stack.tracker(tokens.conversation_id(stack.env["WIDGET_SECRET"], session_id))
             assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == [QUESTION]
     asyncio.run(scenario())
+
+
+def test_a_turn_that_cannot_be_stored_shows_nothing_and_asks_for_a_resend(stack):
+    """Rasa's channel sent replies as they were made; a turn that then failed to
+    save had been shown and was missing from the record."""
+    from tests.channels.test_redelivery import while_conversations_locked
+
+    async def scenario():
+        session_id, token = new_session(stack)
+        async with Client(stack) as client:
+            await client.call("session_request", {"session_id": session_id, "token": token})
+            loop = asyncio.get_running_loop()
+            failed = await loop.run_in_executor(None, lambda: while_conversations_locked(
+                stack, lambda: asyncio.run_coroutine_threadsafe(
+                    client.call("user_uttered", {"message": QUESTION, "message_id": "f1"}), loop).result(60)))
+            assert failed["ok"] is False and failed["retry"] is True and failed["error"] == "not_stored"
+            assert client.bot_texts() == [], "nothing may be shown of a turn that was not stored"
+            again = await client.call("user_uttered", {"message": QUESTION, "message_id": "f1"})
+            assert again == {"ok": True, "message_id": "f1"}
+            assert client.bot_texts()
+            tracker = stack.tracker(tokens.conversation_id(stack.env["WIDGET_SECRET"], session_id))
+            assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == [QUESTION]
+    asyncio.run(scenario())

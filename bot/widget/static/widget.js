@@ -93,6 +93,7 @@
     item.append(el("span", { "class": "kc-sr" }, message.from === "user" ? "You said: " : "Assistant: "));
     item.append(el("span", { "class": "kc-text" }, message.text));
     if (message.pending) { item.classList.add("kc-pending"); }
+    if (message.retrying) { item.classList.add("kc-retrying"); }
     if (message.id) { item.setAttribute("data-id", message.id); }
     log.append(item);
     if (message.buttons && message.buttons.length) { renderButtons(message.buttons, message.answered); }
@@ -215,6 +216,13 @@
     });
   }
 
+  function markRetrying(id, on) {
+    var node = log.querySelector(".kc-msg[data-id='" + id + "']");
+    if (node) { node.classList.toggle("kc-retrying", on); }
+    state.messages.forEach(function (m) { if (m.id === id) { m.retrying = on || undefined; } });
+    if (!on && notice.textContent.indexOf("not sent yet") !== -1) { showNotice(""); }
+  }
+
   function drop(id) {
     state.outbox = state.outbox.filter(function (m) { return m.id !== id; });
     delete inFlight[id];
@@ -242,6 +250,15 @@
             return;
           }
           if (ack && ack.ok === false && ack.error === "no_session") { return; }
+          if (ack && ack.ok === false && ack.retry) {
+            // the server could not store it: nothing was answered; say so and send it again
+            setTyping(false);
+            markRetrying(message.id, true);
+            showNotice("Your message was not sent yet. Retrying\u2026");
+            setTimeout(flush, (ack.retry_after || 2) * 1000);
+            return;
+          }
+          markRetrying(message.id, false);
           drop(message.id);
           if (!Object.keys(inFlight).length) { setTyping(false); }
         });

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -180,3 +181,28 @@ def test_a_second_browser_with_anothers_session_id_gets_nothing(stack, browser):
     finally:
         first.close()
         intruder.close()
+
+
+def test_a_message_that_could_not_be_stored_says_so_and_is_sent_again(stack, context):
+    from tests.channels.test_redelivery import conversations_locked
+
+    page = context.new_page()
+    open_chat(page, stack)
+    taken = threading.Event()
+    locker = threading.Thread(target=conversations_locked, args=(stack, taken))
+    locker.start()
+    assert taken.wait(10)
+    try:
+        box = page.get_by_role("textbox", name="Type your question")
+        box.fill(QUESTION)
+        box.press("Enter")
+        expect(page.locator(".kc-retrying")).to_have_count(1, timeout=TIMEOUT)
+        expect(page.get_by_role("alert")).to_contain_text("not sent yet")
+    finally:
+        locker.join()
+    expect(page.locator(".kc-pending")).to_have_count(0, timeout=TIMEOUT)
+    expect(page.locator(".kc-bot")).not_to_have_count(0, timeout=TIMEOUT)
+    expect(page.locator(".kc-retrying")).to_have_count(0)
+    sender = conversation(page, stack)
+    assert [e["text"] for e in stack.tracker(sender)["events"] if e["event"] == "user"] == [QUESTION]
+    assert "utter_recovery/timeline" in bot_actions(stack, sender)
