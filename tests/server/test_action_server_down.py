@@ -1,19 +1,15 @@
 """With the action server down, everything that needs no custom action still works."""
 from __future__ import annotations
 
-import os
 import secrets
 import signal
-import subprocess
-from pathlib import Path
 from typing import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.wait_for import wait_for
-from scripts.stack import ROOT, Assistant, action_server_command, free_port, start_assistant
-from tests.server.conftest import new_sender
+from scripts.stack import Assistant, free_port, start_assistant
+from tests.server.conftest import new_sender, start_action_server
 
 pytestmark = pytest.mark.server
 
@@ -38,14 +34,6 @@ def test_handoff_falls_back_to_neutral_contact_wording(without_actions):
     assert without_actions.bot_actions(sender)[0] == "utter_handoff"
     # the domain's initial slot values, true for any clinic
     assert "the phone number on your appointment papers" in replies[0]["text"]
-
-
-def start_action_server(port: int, token: str, database_url: str, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "ACTION_SERVER_TOKEN": token, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(action_server_command(ROOT, port), cwd=ROOT, env=env,
-                               stdout=log.open("ab"), stderr=subprocess.STDOUT)
-    assert wait_for([f"http://127.0.0.1:{port}/health"], timeout=60), log.read_text()[-2000:]
-    return process
 
 
 def test_action_server_killed_mid_checklist_asks_again_and_resumes(tmp_path):

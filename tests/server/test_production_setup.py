@@ -4,45 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import secrets
-import socket
 from typing import Any, Dict, List
-from urllib.parse import urlparse
 
 import aio_pika
 import pytest
-import redis
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from bot.db.models import ScreeningResult
 from scripts.stack import ROOT, start_assistant
+from tests.server.conftest import production_env, require_services
 
 pytestmark = [pytest.mark.server, pytest.mark.postgres]
 
 
-def services_available() -> bool:
-    try:
-        redis.Redis(host="127.0.0.1", port=6379, socket_timeout=2).ping()
-        socket.create_connection(("127.0.0.1", 5672), timeout=3).close()
-        return True
-    except Exception:  # noqa: BLE001
-        return False
-
-
 def test_conversation_lands_in_postgres_and_on_rabbitmq(postgres_url, tmp_path):
-    if not services_available():
-        if os.environ.get("CI"):
-            pytest.fail("Redis or RabbitMQ is not reachable on 127.0.0.1")
-        pytest.skip("Redis or RabbitMQ is not reachable")
+    require_services()
     queue = f"kyphoplasty-test-{secrets.token_hex(4)}"
-    database = urlparse(postgres_url)
-    env = {"DB_HOST": database.hostname, "DB_PORT": str(database.port or 5432),
-           "DB_NAME": database.path.lstrip("/"), "DB_USER": database.username or "postgres",
-           "DB_PASSWORD": "", "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_DB": "0",
-           "RABBITMQ_HOST": "127.0.0.1", "RABBITMQ_USER": "guest", "RABBITMQ_PASSWORD": "guest",
-           "RABBITMQ_QUEUE": queue}
+    env = production_env(postgres_url, queue)
     sender = f"prod-{secrets.token_hex(4)}"
     stack = start_assistant(tmp_path, extra_env=env, database_url=postgres_url,
                             endpoints_file=ROOT / "deploy" / "endpoints.production.yml")

@@ -1,0 +1,153 @@
+"""The production set-up on one machine: several Rasa servers and action servers
+behind nginx, sharing PostgreSQL, Redis (atomic lock store) and RabbitMQ.
+
+    DATABASE_URL=postgresql://... DB_HOST=... DB_PORT=... DB_NAME=... DB_USER=... DB_PASSWORD=... \\
+    REDIS_HOST=... REDIS_PORT=6379 REDIS_DB=0 RABBITMQ_HOST=... RABBITMQ_USER=... \\
+    RABBITMQ_PASSWORD=... RABBITMQ_QUEUE=... RASA_TOKEN=... ACTION_SERVER_TOKEN=... \\
+    python -m scripts.cluster --rasa-servers 2 --action-servers 2 --port 8000
+
+Clients (the widget, the platforms, the REST channel) use http://HOST:PORT as
+they would one Rasa server. One Rasa process per core: a turn is CPU-bound.
+`tests/server/test_cluster.py` runs it and checks what a cluster must keep:
+every acknowledged message stored once, in order, across servers.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterator, List, Mapping, Optional
+
+from bot.db.migrate import upgrade
+from bot.wait_for import wait_for
+from channels.credentials import write as write_credentials
+from scripts.stack import MODEL, ROOT, action_server_command, free_port, rasa_server_command
+
+TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
+ENDPOINTS = ROOT / "deploy" / "endpoints.production.yml"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+@dataclass
+class Cluster:
+    url: str
+    token: str
+    work: Path
+    rasa: List[subprocess.Popen]
+    rasa_ports: List[int]
+    actions: List[subprocess.Popen]
+    nginx: subprocess.Popen
+    others: List[subprocess.Popen] = field(default_factory=list)
+
+    def stop_rasa(self, index: int) -> None:
+        self.rasa[index].send_signal(signal.SIGKILL)
+        self.rasa[index].wait()
+
+    def upstreams_used(self) -> Dict[str, int]:
+        """How many requests nginx passed to each upstream address (its access log)."""
+        counts: Dict[str, int] = {}
+        log = self.work / "nginx-access.log"
+        for line in log.read_text().splitlines() if log.exists() else []:
+            parts = line.split()
+            if len(parts) >= 3:
+                counts[parts[2]] = counts.get(parts[2], 0) + 1
+        return counts
+
+    def stop(self) -> None:
+        for process in [self.nginx, *self.rasa, *self.actions, *self.others]:
+            if process.poll() is None:
+                process.terminate()
+        for process in [self.nginx, *self.rasa, *self.actions, *self.others]:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def nginx_config(work: Path, host: str, port: int, actions_port: int,
+                 rasa_ports: List[int], action_ports: List[int]) -> str:
+    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;" for p in rasa_ports)
+    actions = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;" for p in action_ports)
+    # nginx started by root runs its worker as another user, who could not use `work`
+    user = f"user {getpass.getuser()};" if os.geteuid() == 0 else ""
+    text = TEMPLATE.read_text()
+    for name, value in {"@USER@": user, "@WORK@": str(work), "@HOST@": host, "@PORT@": str(port),
+                        "@ACTIONS_PORT@": str(actions_port), "@RASA_SERVERS@": servers,
+                        "@ACTION_SERVERS@": actions}.items():
+        text = text.replace(name, value)
+    return text
+
+
+def start_cluster(work: Path, env: Mapping[str, str], rasa_servers: int = 2, action_servers: int = 2,
+                  port: Optional[int] = None, host: str = "127.0.0.1",
+                  endpoints: Path = ENDPOINTS) -> Cluster:
+    """Starts everything (logs in `work`); the caller stops it with Cluster.stop()."""
+    work.mkdir(parents=True, exist_ok=True)
+    token = env.get("RASA_TOKEN") or ""
+    if not token or not env.get("ACTION_SERVER_TOKEN") or not env.get("DATABASE_URL"):
+        raise SystemExit("RASA_TOKEN, ACTION_SERVER_TOKEN and DATABASE_URL must be set")
+    port = port or free_port()
+    actions_port = free_port()
+    rasa_ports = [free_port() for _ in range(rasa_servers)]
+    action_ports = [free_port() for _ in range(action_servers)]
+    env = {**os.environ, **env, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false",
+           "TF_CPP_MIN_LOG_LEVEL": "3", "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}/webhook"}
+    upgrade(env["DATABASE_URL"])
+    credentials = work / "credentials.yml"
+    write_credentials(credentials, env)
+    (work / "nginx.conf").write_text(nginx_config(work, host, port, actions_port, rasa_ports, action_ports))
+
+    def started(command: List[str], log: str) -> subprocess.Popen:
+        with open(work / log, "ab") as handle:
+            return subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
+
+    actions = [started(action_server_command(ROOT, p), f"actions-{p}.log") for p in action_ports]
+    rasa = [started(rasa_server_command(ROOT, token) + [
+        "--model", str(MODEL), "--endpoints", str(endpoints), "--credentials", str(credentials),
+        "--port", str(p)], f"rasa-{p}.log") for p in rasa_ports]
+    nginx = started([NGINX, "-p", str(work), "-c", str(work / "nginx.conf"), "-g", "daemon off;"],
+                    "nginx-stdout.log")
+    cluster = Cluster(f"http://{host}:{port}", token, work, rasa, rasa_ports, actions, nginx)
+    urls = ([f"http://127.0.0.1:{p}/status?token={token}" for p in rasa_ports]
+            + [f"http://127.0.0.1:{p}/health" for p in action_ports]
+            + [f"http://{host}:{port}/webhooks/rest/"])
+    deadline = time.monotonic() + 300
+    while not wait_for(urls, timeout=5):
+        if time.monotonic() > deadline or any(p.poll() is not None for p in [nginx, *rasa, *actions]):
+            cluster.stop()
+            raise RuntimeError(f"cluster did not start; see {work}/*.log")
+    return cluster
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rasa-servers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--action-servers", type=int, default=2)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--work", type=Path, default=ROOT / "var" / "cluster")
+    args = parser.parse_args(argv)
+    os.umask(0o077)  # logs and the credentials file: this user only
+    cluster = start_cluster(args.work, os.environ, args.rasa_servers, args.action_servers, args.port, args.host)
+    print(f"{args.rasa_servers} Rasa servers and {args.action_servers} action servers behind "
+          f"{cluster.url} (logs in {args.work}). Ctrl-C stops them.")
+    try:
+        while all(p.poll() is None for p in [cluster.nginx, *cluster.rasa, *cluster.actions]):
+            time.sleep(1)
+        print("a process stopped; see the logs", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        cluster.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
