@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     # How long Rasa's tracker store keeps retrying a locked database or a lost
     # connection before the turn fails with an error the client retries.
     tracker_store_retry_seconds: float = Field(10.0, env="TRACKER_STORE_RETRY_SECONDS")
+    # A long conversation is given to the dialogue policies as its state plus its
+    # last N turns, so a turn costs the same at turn 300 as at turn 10 (0: whole session).
+    tracker_window_turns: int = Field(8, env="TRACKER_WINDOW_TURNS")
 
     rasa_url: str = Field("http://localhost:5005", env="RASA_URL")
     rasa_token: str = Field("", env="RASA_TOKEN")

@@ -8,7 +8,10 @@ and 16 concurrent conversations, and their ratio (how much of a turn is dialogue
 rather than NLU); the Rasa server's cold start and resident memory; the time of
 a full training run. With `--baseline-ref`, an older commit (its own checkout,
 code and model: scripts/stack.baseline_tree) is measured the same way in the
-same run, and the ratios printed. Figures, not pass/fail.
+same run, and the ratios printed. It also times every turn of one long
+conversation (`--long-turns`, 300) and compares its last ten turns with its
+first ten: a turn should not cost more as a conversation grows. Figures, not
+pass/fail.
 """
 from __future__ import annotations
 
@@ -101,6 +104,20 @@ def measure(assistant: Assistant, messages: int) -> List[tuple]:
     return rows
 
 
+def long_conversation(assistant: Assistant, turns: int) -> List[float]:
+    """Latency in ms of each turn of one conversation `turns` messages long."""
+    sender = f"bench-long-{secrets.token_hex(4)}"
+    latencies = []
+    with requests.Session() as session:
+        for turn in range(turns):
+            started = time.perf_counter()
+            r = session.post(f"{assistant.url}/webhooks/rest/webhook", timeout=60,
+                             json={"sender": sender, "message": QUESTIONS[turn % len(QUESTIONS)]})
+            r.raise_for_status()
+            latencies.append((time.perf_counter() - started) * 1000)
+    return latencies
+
+
 def training_seconds(root: Path = ROOT) -> float:
     with tempfile.TemporaryDirectory() as out:
         started = time.monotonic()
@@ -110,7 +127,7 @@ def training_seconds(root: Path = ROOT) -> float:
         return time.monotonic() - started
 
 
-def run_one(root: Path, messages: int) -> dict:
+def run_one(root: Path, messages: int, long_turns: int) -> dict:
     with tempfile.TemporaryDirectory() as work:
         stack = start_assistant(Path(work), root=root)
         assistant = next(stack)
@@ -118,8 +135,14 @@ def run_one(root: Path, messages: int) -> dict:
         rows = measure(assistant, messages)
         loaded = rss_mib(assistant.rasa_pid)
         startup = assistant.startup_seconds
+        long = long_conversation(assistant, long_turns) if long_turns else []
         stack.close()
-    return {"idle": idle, "loaded": loaded, "startup": startup, "rows": rows}
+    return {"idle": idle, "loaded": loaded, "startup": startup, "rows": rows, "long": long}
+
+
+def first_and_last(long: List[float]) -> tuple:
+    """Median of the first and of the last ten turns of the long conversation."""
+    return statistics.median(long[:10]), statistics.median(long[-10:])
 
 
 def report(name: str, result: dict) -> None:
@@ -137,6 +160,10 @@ def report(name: str, result: dict) -> None:
     print(f"({len(result['rows'][0][1])} timed messages per cell, conversations of "
           f"{TURNS_PER_CONVERSATION} messages; mean webhook at 1 conversation "
           f"{statistics.mean(result['rows'][0][1]):.1f} ms)")
+    if result["long"]:
+        first, last = first_and_last(result["long"])
+        print(f"one conversation of {len(result['long'])} turns: turns 1-10 p50 {first:.1f} ms, "
+              f"last 10 p50 {last:.1f} ms, last/first {last / first:.2f}x")
 
 
 def main() -> int:
@@ -144,12 +171,13 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=200, help="messages per measurement")
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--baseline-ref", default=None, help="a git commit to measure side by side")
+    parser.add_argument("--long-turns", type=int, default=300, help="turns of the long conversation (0: skip)")
     args = parser.parse_args()
 
     roots = {"this checkout": ROOT}
     if args.baseline_ref:
         roots = {f"baseline {args.baseline_ref}": baseline_tree(args.baseline_ref), **roots}
-    results = {name: run_one(root, args.messages) for name, root in roots.items()}
+    results = {name: run_one(root, args.messages, args.long_turns) for name, root in roots.items()}
     for name, result in results.items():
         report(name, result)
     trained = {} if args.skip_training else {name: training_seconds(root) for name, root in roots.items()}
@@ -164,6 +192,9 @@ def main() -> int:
             print(f"  {conversations:>2} conversations: webhook p50 {percentile(hook, 50) / percentile(old_hook, 50):.2f}x, "
                   f"p95 {percentile(hook, 95) / percentile(old_hook, 95):.2f}x; /model/parse p50 "
                   f"{percentile(nlu, 50) / percentile(old_nlu, 50):.2f}x")
+        if new["long"] and base["long"]:
+            print(f"  turns 291-300 of one conversation p50 "
+                  f"{first_and_last(new['long'])[1] / first_and_last(base['long'])[1]:.2f}x")
         print(f"  memory after load {new['loaded'] / base['loaded']:.2f}x; cold start "
               f"{new['startup'] / base['startup']:.2f}x")
         if trained:

@@ -18,6 +18,18 @@ patient's message (maybe an emergency) is acknowledged and never stored. Here:
 - the count of stored events and the new rows are one transaction, and the
   event broker hears of events only once they are committed.
 Bounded: after `TRACKER_STORE_RETRY_SECONDS` the error is raised.
+
+Long conversations stay cheap (`TRACKER_WINDOW_TURNS`). Stock Rasa reloads and
+replays the whole session every turn, and the policies featurise all of it: on
+this project turn 300 of one conversation took 7 times as long as turn 1. Once
+a session is longer than the window, this store keeps, per conversation, its
+state where the window starts (slot values, and the event that started the
+active form, with its own time: actions/run_keys.py reads it) and the events of
+the last N turns; the next turn reads only the rows stored since (by any
+server) and replays that, not the whole session. Saving appends the events
+added since the read (no count of the stored rows). The full conversation is
+still what `retrieve_full_tracker` (the HTTP API's tracker, the catalogue
+contract) and the database hold.
 """
 from __future__ import annotations
 
@@ -26,14 +38,17 @@ import itertools
 import json
 import logging
 import time
-from typing import Any, Callable, List, Optional, Text, TypeVar
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional, Text, Tuple, TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.exc
 from rasa.core.agent import Agent
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore, create_engine_kwargs
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.engine import URL
@@ -47,6 +62,18 @@ T = TypeVar("T")
 SQLITE_BUSY_TIMEOUT_MS = 200  # per try; the waiting between tries is asynchronous
 FIRST_PAUSE_SECONDS = 0.05
 LONGEST_PAUSE_SECONDS = 1.0
+WINDOWS_KEPT = 2000  # long conversations whose window this process keeps (least recently used go)
+LOADED_EVENTS = "_durable_loaded_events"  # on a tracker: how many of its events are stored already
+
+
+@dataclass
+class Window:
+    """A long conversation as this process last saw it: its state where the window
+    starts, the window's events, and the last stored row they account for."""
+
+    state: List[dict]
+    events: List[dict]
+    last_row_id: int
 
 
 class TrackerNotStored(Exception):
@@ -86,6 +113,8 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         self.engine = durable_engine(url)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self.retry_seconds = get_settings().tracker_store_retry_seconds
+        self.window_turns = get_settings().tracker_window_turns
+        self._windows: "OrderedDict[str, Window]" = OrderedDict()
 
     async def _with_retries(self, what: str, work: Callable[[], T]) -> T:
         deadline = time.monotonic() + self.retry_seconds
@@ -104,6 +133,33 @@ class DurableSQLTrackerStore(SQLTrackerStore):
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, LONGEST_PAUSE_SECONDS)
 
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        window = self._windows.get(sender_id) if self.window_turns else None
+        if window is not None:
+            newer = await self._with_retries("read a conversation", lambda: self._rows_after(
+                sender_id, window.last_row_id))
+            if not any(data.get("event") == SessionStarted.type_name for _, data in newer):
+                self._windows.move_to_end(sender_id)
+                events = window.state + window.events + [data for _, data in newer]
+                tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+                setattr(tracker, LOADED_EVENTS, len(tracker.events))
+                if newer:
+                    window.events += [data for _, data in newer]
+                    window.last_row_id = newer[-1][0]
+                return tracker
+            self._windows.pop(sender_id, None)
+        tracker = await self._retrieve(sender_id, fetch_events_from_all_sessions=False)
+        if tracker is not None:
+            setattr(tracker, LOADED_EVENTS, len(tracker.events))
+        return tracker
+
+    def _rows_after(self, sender_id: Text, row_id: int) -> List[Tuple[int, dict]]:
+        with self.session_scope() as session:
+            rows = (session.query(self.SQLEvent.id, self.SQLEvent.data)
+                    .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id > row_id)
+                    .order_by(self.SQLEvent.id).all())
+            return [(row.id, json.loads(row.data)) for row in rows]
+
     async def _retrieve(self, sender_id: Text,
                         fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
         def read() -> List[dict]:
@@ -117,14 +173,20 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         return None
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        def write() -> List[Event]:
+        loaded = getattr(tracker, LOADED_EVENTS, None)
+
+        def write() -> Tuple[List[Event], Optional[int]]:
             with self.session_scope() as session:
-                stored = self._event_query(session, tracker.sender_id,
-                                           fetch_events_from_all_sessions=False).count()
+                if loaded is None:  # not read through this store: count what is stored, as Rasa does
+                    stored = self._event_query(session, tracker.sender_id,
+                                               fetch_events_from_all_sessions=False).count()
+                else:
+                    stored = loaded
                 new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
+                rows = []
                 for event in new_events:
                     data = event.as_dict()
-                    session.add(self.SQLEvent(
+                    rows.append(self.SQLEvent(
                         sender_id=tracker.sender_id,
                         type_name=event.type_name,
                         timestamp=data.get("timestamp"),
@@ -132,12 +194,67 @@ class DurableSQLTrackerStore(SQLTrackerStore):
                         action_name=data.get("name"),
                         data=json.dumps(data),
                     ))
+                session.add_all(rows)
+                session.flush()
+                last_row_id = max((row.id for row in rows), default=None)
                 session.commit()
-                return new_events
+                return new_events, last_row_id
 
-        new_events = await self._with_retries("save a conversation", write)
+        new_events, last_row_id = await self._with_retries("save a conversation", write)
+        setattr(tracker, LOADED_EVENTS, len(tracker.events))
+        self._remember_window(tracker, new_events, last_row_id)
         if self.event_broker is not None and new_events:
             await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+
+    def _remember_window(self, tracker: DialogueStateTracker, new_events: List[Event],
+                         last_row_id: Optional[int]) -> None:
+        sender = tracker.sender_id
+        if not self.window_turns or any(isinstance(e, SessionStarted) for e in new_events):
+            self._windows.pop(sender, None)  # a new session starts short: read it whole
+            return
+        if last_row_id is None:
+            return  # nothing new; the window kept (if any) is still right
+        events = list(tracker.events)  # a deque: no slices
+        start = window_start(events, self.window_turns)
+        if start is None:  # still shorter than the window
+            self._windows.pop(sender, None)
+            return
+        self._windows[sender] = Window(state=state_before(tracker, events, start),
+                                       events=[e.as_dict() for e in events[start:]],
+                                       last_row_id=last_row_id)
+        self._windows.move_to_end(sender)
+        while len(self._windows) > WINDOWS_KEPT:
+            self._windows.popitem(last=False)
+
+
+def window_start(events: List[Event], turns: int) -> Optional[int]:
+    """Index of the `action_listen` before the `turns`-th last user message, or None
+    when the conversation has no more than `turns` user messages."""
+    user_positions = [i for i, e in enumerate(events) if isinstance(e, UserUttered)]
+    if len(user_positions) <= turns:
+        return None
+    first_kept = user_positions[-turns]
+    for index in range(first_kept - 1, -1, -1):
+        event = events[index]
+        if isinstance(event, ActionExecuted) and event.action_name == ACTION_LISTEN_NAME:
+            return index
+    return None
+
+
+def state_before(tracker: DialogueStateTracker, events: List[Event], start: int) -> List[dict]:
+    """The conversation's state just before `events[start]`, as events: the slots that
+    differ from their initial value, and the event that started the active form."""
+    before = tracker.init_copy()
+    for event in events[:start]:
+        before.update(event)
+    timestamp = events[start].timestamp
+    state = [SlotSet(name, slot.value, timestamp=timestamp).as_dict()
+             for name, slot in before.slots.items() if slot.value != slot.initial_value]
+    if before.active_loop_name:
+        started = next((e for e in reversed(events[:start])
+                        if isinstance(e, ActiveLoop) and e.name == before.active_loop_name), None)
+        state.append((started or ActiveLoop(before.active_loop_name, timestamp=timestamp)).as_dict())
+    return state
 
 
 def _tracker_store_without_fallback(store: Optional[TrackerStore], domain: Domain) -> TrackerStore:
