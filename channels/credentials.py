@@ -10,7 +10,8 @@ whose variables are set, so an unset platform never breaks the embedded run;
 a channel with only some of its required variables set is an error (exit 2),
 never a channel that runs without checking signatures.
 
-Always present: the REST channel, channels/rest.py (unless REST_CHANNEL=false), and the web widget's
+Always present: the REST channel, channels/rest.py (unless REST_CHANNEL=false;
+with REST_TOKEN set, every request must carry it), and the web widget's
 socket.io channel (channels/socketio.py).
 """
 from __future__ import annotations
@@ -66,6 +67,8 @@ def build(env: Mapping[str, str]) -> Tuple[str, List[str]]:
     names: List[str] = []
     if env.get("REST_CHANNEL", "true").lower() not in ("0", "false", "no", "off"):
         lines.append("channels.rest.GuardedRestInput:")  # /webhooks/rest/webhook, with input checks
+        if env.get("REST_TOKEN"):  # then every REST request must carry it
+            lines.append("  token: ${REST_TOKEN}")
         names.append("rest")
 
     settings = widget_settings(env)

@@ -11,6 +11,7 @@ incident id and the error class (never what the person wrote), and streaming
 """
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import re
@@ -27,6 +28,8 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.namespaces import belongs_to_another_channel
+
 logger = logging.getLogger(__name__)
 
 # Rasa warns "Failed to parse arguments in line '<the whole message>'" when a
@@ -39,7 +42,7 @@ MAX_MESSAGE_CHARS = 4000
 KNOWN_METADATA_KEYS: tuple = ()
 MAX_METADATA_BYTES = 2048
 RETRY_AFTER_SECONDS = 2
-SENDER_PATTERN = re.compile(r"^[\w.:@+\-]{1,128}$")
+SENDER_PATTERN = re.compile(r"[\w.:@+\-]{1,128}")  # whole string (fullmatch: no trailing newline)
 # control characters other than tab and newline carry no meaning for the assistant
 # (and what shows one sentence to staff while another was stored): bidi controls
 # and isolates, tag characters, invisible letters, lone surrogates
@@ -63,15 +66,34 @@ def clean_text(text: Text) -> Text:
 
 
 class GuardedRestInput(RestInput):
+    # With `token` (REST_TOKEN, written by channels/credentials.py), a request must
+    # carry `Authorization: Bearer <token>`: the production set-up's patients use the
+    # widget and the platforms, so REST there is for the practice's own systems.
+    token: Optional[str] = None
+
     @classmethod
     def name(cls) -> Text:
         return "rest"
 
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "GuardedRestInput":
+        channel = cls()
+        channel.token = str((credentials or {}).get("token") or "") or None
+        return channel
+
+    def authorised(self, request: Request) -> bool:
+        if not self.token:
+            return True
+        presented = request.headers.get("Authorization", "")
+        return hmac.compare_digest(presented.encode(), f"Bearer {self.token}".encode())
+
     async def _extract_sender(self, req: Request) -> Optional[Text]:
         body = _json_object(req)
         sender = body.get("sender")
-        if not isinstance(sender, str) or not SENDER_PATTERN.match(sender):
+        if not isinstance(sender, str) or not SENDER_PATTERN.fullmatch(sender):
             raise BadMessage("'sender' must be a conversation id of 1-128 letters, digits or . _ - : @ +")
+        if belongs_to_another_channel(sender):
+            raise BadMessage("'sender' names a conversation of another channel")
         return sender
 
     def _extract_message(self, req: Request) -> Optional[Text]:
@@ -104,6 +126,9 @@ class GuardedRestInput(RestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            if not self.authorised(request):
+                return response.json({"error": "this channel needs its token (Authorization: Bearer ...)"},
+                                     status=401)
             if request.args.get("stream", "").lower() in ("true", "1", "yes"):
                 raise BadMessage("streaming replies are not offered; send without ?stream")
             sender_id = await self._extract_sender(request)

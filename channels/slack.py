@@ -26,6 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from channels._verify import require
 from channels.deliveries import guard_deliveries, reraise_as_retryable
+from channels.namespaces import in_namespace
 
 
 class SecureSlackBot(SlackBot):
@@ -70,7 +71,7 @@ class SecureSlackInput(SlackInput):
                               metadata: Optional[Dict]) -> HTTPResponse:
         metadata = metadata or {}
         thread_id = metadata.get("thread_id") if self.use_threads else None
-        await reraise_as_retryable(on_new_message)(UserMessage(
+        await reraise_as_retryable(in_namespace("slack", on_new_message))(UserMessage(
             text, self.get_output_channel(metadata.get("out_channel"), thread_id), sender_id,
             input_channel=self.name(), metadata=metadata))
         return response.text("")

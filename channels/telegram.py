@@ -28,6 +28,7 @@ from sanic.request import Request
 
 from channels._verify import refuse, require
 from channels.deliveries import guard_deliveries, reraise_as_retryable
+from channels.namespaces import in_namespace
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +132,7 @@ class SecureTelegramInput(TelegramInput):
         return None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        telegram_webhook = super().blueprint(reraise_as_retryable(on_new_message))
+        telegram_webhook = super().blueprint(reraise_as_retryable(in_namespace("telegram", on_new_message)))
 
         @telegram_webhook.middleware("request")
         async def verify(request: Request):

@@ -32,6 +32,7 @@ from twilio.request_validator import RequestValidator
 
 from channels._verify import refuse, require
 from channels.deliveries import guard_deliveries, reraise_as_retryable
+from channels.namespaces import in_namespace
 
 logger = logging.getLogger(__name__)
 
@@ -168,7 +169,8 @@ class SecureTwilioInput(TwilioInput):
                     message.text = payload
             return await on_new_message(message)
 
-        twilio_webhook = super().blueprint(reraise_as_retryable(with_numbered_replies))
+        # the conversation is named (twilio:<number>) before the numbered reply is read from it
+        twilio_webhook = super().blueprint(reraise_as_retryable(in_namespace("twilio", with_numbered_replies)))
 
         @twilio_webhook.middleware("request")
         async def verify(request: Request):

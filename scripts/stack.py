@@ -101,7 +101,8 @@ def start_assistant(work: Path, action_port: Optional[int] = None,
                     endpoints_file: Optional[Path] = None,
                     database_url: Optional[str] = None,
                     model: Optional[Path] = None,
-                    root: Path = ROOT) -> Iterator[Assistant]:
+                    root: Path = ROOT,
+                    credentials: Optional[Path] = None) -> Iterator[Assistant]:
     """Yields a running assistant; stops its processes afterwards.
 
     By default on a fresh SQLite file; `endpoints_file` and `database_url` run it
@@ -130,8 +131,9 @@ def start_assistant(work: Path, action_port: Optional[int] = None,
                 action_server_command(root, action_port), cwd=root, env=env, stdout=actions_log,
                 stderr=subprocess.STDOUT))
         rasa = subprocess.Popen(
-            rasa_server_command(root, token) + ["--model", str(model), "--endpoints", str(endpoints),
-                                                "--credentials", str(root / "credentials.yml"), "--port", str(port)],
+            rasa_server_command(root, token) + [
+                "--model", str(model), "--endpoints", str(endpoints),
+                "--credentials", str(credentials or root / "credentials.yml"), "--port", str(port)],
             cwd=root, env={**env, "RASA_TOKEN": token}, stdout=rasa_log, stderr=subprocess.STDOUT)
         processes.append(rasa)
         url = f"http://127.0.0.1:{port}"

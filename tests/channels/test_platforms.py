@@ -22,6 +22,8 @@ SCREENING = "Could kyphoplasty help me with my compression fracture?"
 
 
 def bot_actions(stack: Stack, sender: str) -> list:
+    """utter_action of each reply in conversation `sender` (platform ids are namespaced:
+    telegram:<chat>, twilio:<number>, slack:<user>; channels/namespaces.py)."""
     events = stack.tracker(quote(sender, safe="+:"))["events"]
     return [e.get("metadata", {}).get("utter_action") for e in events if e["event"] == "bot"]
 
@@ -56,7 +58,7 @@ def test_telegram_signed_update_gets_the_catalogue_answer(stack):
                              stack.env["TELEGRAM_SECRET_TOKEN"])
     assert response.status_code == 200
     assert telegram_sent(stack, chat), "no sendMessage reached the stand-in"
-    assert "utter_recovery/timeline" in bot_actions(stack, str(chat))
+    assert "utter_recovery/timeline" in bot_actions(stack, f"telegram:{chat}")
 
 
 def test_telegram_buttons_are_an_inline_keyboard_and_a_press_answers(stack):
@@ -72,7 +74,7 @@ def test_telegram_buttons_are_an_inline_keyboard_and_a_press_answers(stack):
     after = telegram_sent(stack, chat, before + 1)
     assert len(after) > before
     assert stack.standin.wait_for(lambda c: c["method"] == "answercallbackquery")
-    assert "utter_ask_warning_signs" in bot_actions(stack, str(chat))
+    assert "utter_ask_warning_signs" in bot_actions(stack, f"telegram:{chat}")
 
 
 # ---------------------------------------------------------------- Twilio
@@ -110,7 +112,7 @@ def test_twilio_sms_signed_gets_the_answer_from_our_number(stack):
     assert twilio_post(stack, form, sign(stack, form)).status_code == 204
     sent = twilio_sent(stack, sender)
     assert sent and sent[0].params["From"] == "+15005550006"
-    assert "utter_recovery/timeline" in bot_actions(stack, sender)
+    assert "utter_recovery/timeline" in bot_actions(stack, f"twilio:{sender}")
 
 
 def test_twilio_buttons_are_numbered_and_a_number_answers(stack):
@@ -123,7 +125,7 @@ def test_twilio_buttons_are_numbered_and_a_number_answers(stack):
     reply = payloads.twilio_sms(sid, sender, "+15005550006", "1", sid="SM11")
     assert twilio_post(stack, reply, sign(stack, reply)).status_code == 204
     assert len(twilio_sent(stack, sender, len(sent) + 1)) > len(sent)
-    assert "utter_ask_warning_signs" in bot_actions(stack, sender)
+    assert "utter_ask_warning_signs" in bot_actions(stack, f"twilio:{sender}")
     assert "Reply 1 for Yes, 2 for No, 3 for Not sure." in twilio_sent(stack, sender, len(sent) + 1)[-1].params["Body"]
 
 
@@ -177,4 +179,24 @@ def test_slack_signed_message_gets_an_answer_and_buttons_are_native(stack):
     form_body, content_type = payloads.slack_form_body(payloads.slack_button_click(user, channel, "/affirm"))
     assert slack_post(stack, form_body, payloads.slack_headers(secret, form_body, content_type)).status_code == 200
     assert len(slack_sent(stack, channel, before + 1)) > before
-    assert "utter_ask_warning_signs" in bot_actions(stack, user)
+    assert "utter_ask_warning_signs" in bot_actions(stack, f"slack:{user}")
+
+
+# ---------------------------------------------------------------- namespaces
+def test_rest_cannot_reach_a_platform_conversation(stack):
+    """Telegram's chat, an SMS number and a Slack user are conversations of their
+    own channel: REST refuses their namespaced ids, and a REST message with the
+    platform's bare id is a separate conversation that leaves theirs untouched."""
+    chat = random.randint(10**6, 10**7)
+    secret = stack.env["TELEGRAM_SECRET_TOKEN"]
+    assert telegram_post(stack, payloads.telegram_message(chat, RECOVERY), secret).status_code == 200
+    assert telegram_sent(stack, chat)
+    rest = f"{stack.rasa_url}/webhooks/rest/webhook"
+    for forged in (f"telegram:{chat}", "twilio:+14155550123", "twilio:whatsapp:+14155550123",
+                   "slack:U0123", "web-0123abcd", "Telegram:1"):
+        response = requests.post(rest, json={"sender": forged, "message": "/restart"}, timeout=30)
+        assert response.status_code == 400 and "another channel" in response.text, forged
+    assert requests.post(rest, json={"sender": str(chat), "message": "/restart"}, timeout=30).status_code == 200
+    events = stack.tracker(f"telegram:{chat}")["events"]
+    assert [e["text"] for e in events if e["event"] == "user"] == [RECOVERY]
+    assert not any(e["event"] == "restart" for e in events)

@@ -13,6 +13,7 @@ import sqlite3
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import quote
 
 import pytest
 
@@ -27,7 +28,7 @@ LOCK_SECONDS = 5  # the stack's tracker store gives up after 2 (TRACKER_STORE_RE
 
 
 def user_texts(stack: Stack, sender: str) -> list:
-    return [e["text"] for e in stack.tracker(sender)["events"] if e["event"] == "user"]
+    return [e["text"] for e in stack.tracker(quote(sender, safe="+:"))["events"] if e["event"] == "user"]
 
 
 def conversations_locked(stack: Stack, taken: threading.Event) -> None:
@@ -62,7 +63,7 @@ def test_telegram_resent_update_is_answered_and_stored_once(stack):
     for _ in range(2):  # Telegram resends with the same update_id
         assert telegram_post(stack, update, secret).status_code == 200
     assert len(telegram_sent(stack, chat, answered + 1, timeout=2)) == answered
-    assert user_texts(stack, str(chat)) == [RECOVERY]
+    assert user_texts(stack, f"telegram:{chat}") == [RECOVERY]
 
 
 def test_telegram_copies_arriving_together_are_answered_once(stack):
@@ -74,7 +75,7 @@ def test_telegram_copies_arriving_together_are_answered_once(stack):
     assert set(statuses) <= {200, 503} and 200 in statuses, statuses
     assert telegram_sent(stack, chat)
     time.sleep(1)
-    assert user_texts(stack, str(chat)) == [RECOVERY]
+    assert user_texts(stack, f"telegram:{chat}") == [RECOVERY]
 
 
 def test_telegram_failed_turn_is_a_503_and_the_resent_update_is_then_answered(stack):
@@ -85,8 +86,8 @@ def test_telegram_failed_turn_is_a_503_and_the_resent_update_is_then_answered(st
     assert response.status_code == 503, "Rasa answered 'success' here and the update was lost"
     assert telegram_post(stack, update, secret).status_code == 200  # Telegram's redelivery
     assert telegram_sent(stack, chat)
-    assert user_texts(stack, str(chat)) == [RECOVERY]
-    assert "utter_recovery/timeline" in bot_actions(stack, str(chat))
+    assert user_texts(stack, f"telegram:{chat}") == [RECOVERY]
+    assert "utter_recovery/timeline" in bot_actions(stack, f"telegram:{chat}")
 
 
 # ---------------------------------------------------------------- Twilio
@@ -99,7 +100,7 @@ def test_twilio_resent_message_is_answered_and_stored_once(stack):
     answered = len(twilio_sent(stack, sender))
     assert twilio_post(stack, form, sign(stack, form)).status_code == 200
     assert len(twilio_sent(stack, sender, answered + 1, timeout=2)) == answered
-    assert user_texts(stack, sender) == [RECOVERY]
+    assert user_texts(stack, f"twilio:{sender}") == [RECOVERY]
 
 
 def test_twilio_failed_turn_is_a_503_then_the_retry_is_answered(stack):
@@ -109,7 +110,7 @@ def test_twilio_failed_turn_is_a_503_then_the_retry_is_answered(stack):
     assert response.status_code == 503, "Rasa answered 204 here and the message was lost"
     assert twilio_post(stack, form, sign(stack, form)).status_code == 204
     assert twilio_sent(stack, sender)
-    assert user_texts(stack, sender) == [RECOVERY]
+    assert user_texts(stack, f"twilio:{sender}") == [RECOVERY]
 
 
 # ---------------------------------------------------------------- Slack
@@ -126,7 +127,7 @@ def test_slack_retried_event_is_answered_and_stored_once(stack):
                    "X-Slack-Retry-Num": str(number), "X-Slack-Retry-Reason": reason}
         assert slack_post(stack, body, headers).status_code == 200
     assert len(slack_sent(stack, channel, answered + 1, timeout=2)) == answered
-    assert user_texts(stack, user) == [RECOVERY]
+    assert user_texts(stack, f"slack:{user}") == [RECOVERY]
 
 
 def test_slack_failed_turn_is_a_503_not_an_acknowledgement(stack):
@@ -140,7 +141,7 @@ def test_slack_failed_turn_is_a_503_not_an_acknowledgement(stack):
              "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"}
     assert slack_post(stack, body, retry).status_code == 200
     assert slack_sent(stack, channel)
-    assert user_texts(stack, user) == [RECOVERY]
+    assert user_texts(stack, f"slack:{user}") == [RECOVERY]
 
 
 def test_an_unsigned_request_cannot_claim_a_delivery_id_first(stack):

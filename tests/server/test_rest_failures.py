@@ -59,3 +59,41 @@ def test_a_slash_message_that_is_no_intent_gets_a_reply_and_is_not_logged(assist
     response = post(assistant, {"sender": new_sender(), "message": f"/notanintent {SECRET}"})
     assert response.status_code == 200 and response.json()
     assert SECRET not in rasa_log(assistant)
+
+
+@pytest.mark.parametrize("sender", ["patient-1\n", "telegram:12345", "twilio:+14155550123", "slack:U0123",
+                                    "web-3f2a9c", "x" * 129])
+def test_ids_of_other_channels_or_with_a_trailing_newline_are_refused(assistant, sender):
+    response = post(assistant, {"sender": sender, "message": "what is kyphoplasty?"})
+    assert response.status_code == 400, response.text
+
+
+def test_plain_ids_still_name_their_conversation(assistant):
+    """The catalogue contract: a REST message from sender X is read at /conversations/X/tracker."""
+    for sender in (new_sender(), f"eval:{new_sender()}", "12345678901"):
+        assert post(assistant, {"sender": sender, "message": "what is kyphoplasty?"}).status_code == 200
+        assert assistant.bot_actions(sender)[0] == "utter_about/what_is"
+
+
+def test_with_rest_token_set_a_request_without_it_is_refused(tmp_path):
+    from channels.credentials import write as write_credentials
+    from scripts.stack import start_assistant
+
+    token = "rest-" + new_sender()
+    credentials = tmp_path / "credentials.yml"
+    write_credentials(credentials, {"REST_TOKEN": token, "WIDGET_ALLOWED_ORIGINS": "http://127.0.0.1:9"})
+    stack = start_assistant(tmp_path, extra_env={"REST_TOKEN": token, "WIDGET_SECRET": "w" * 48},
+                            credentials=credentials)
+    assistant = next(stack)
+    try:
+        sender = new_sender()
+        assert post(assistant, {"sender": sender, "message": "hello"}).status_code == 401
+        wrong = requests.post(f"{assistant.url}/webhooks/rest/webhook", json={"sender": sender, "message": "hi"},
+                              headers={"Authorization": "Bearer nope"}, timeout=30)
+        assert wrong.status_code == 401
+        right = requests.post(f"{assistant.url}/webhooks/rest/webhook", timeout=30,
+                              json={"sender": sender, "message": "what is kyphoplasty?"},
+                              headers={"Authorization": f"Bearer {token}"})
+        assert right.status_code == 200 and right.json()
+    finally:
+        stack.close()
