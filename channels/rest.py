@@ -15,7 +15,6 @@ import hmac
 import json
 import logging
 import re
-import unicodedata
 import uuid
 import warnings
 from asyncio import CancelledError
@@ -29,6 +28,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.namespaces import belongs_to_another_channel
+from channels.text import clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -43,14 +43,6 @@ KNOWN_METADATA_KEYS: tuple = ()
 MAX_METADATA_BYTES = 2048
 RETRY_AFTER_SECONDS = 2
 SENDER_PATTERN = re.compile(r"[\w.:@+\-]{1,128}")  # whole string (fullmatch: no trailing newline)
-# control characters other than tab and newline carry no meaning for the assistant
-# (and what shows one sentence to staff while another was stored): bidi controls
-# and isolates, tag characters, invisible letters, lone surrogates
-CONTROL_CHARACTERS = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069"
-    "\u3164\ufeff\uffa0\ud800-\udfff\U000e0000-\U000e007f]")
-
-
 class BadMessage(SanicException):
     status_code = 400
     quiet = True  # a client mistake, not a server error: no stack trace in the logs
@@ -58,11 +50,6 @@ class BadMessage(SanicException):
 
 class MessageTooLong(BadMessage):
     status_code = 413
-
-
-def clean_text(text: Text) -> Text:
-    """NFC-normalised text without invisible control characters."""
-    return CONTROL_CHARACTERS.sub("", unicodedata.normalize("NFC", text)).strip()
 
 
 class GuardedRestInput(RestInput):

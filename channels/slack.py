@@ -27,6 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from channels._verify import require
 from channels.deliveries import guard_deliveries, reraise_as_retryable
 from channels.namespaces import in_namespace
+from channels.text import with_clean_text
 
 
 class SecureSlackBot(SlackBot):
@@ -71,7 +72,8 @@ class SecureSlackInput(SlackInput):
                               metadata: Optional[Dict]) -> HTTPResponse:
         metadata = metadata or {}
         thread_id = metadata.get("thread_id") if self.use_threads else None
-        await reraise_as_retryable(in_namespace("slack", on_new_message))(UserMessage(
+        turn = reraise_as_retryable(in_namespace("slack", with_clean_text(on_new_message)))
+        await turn(UserMessage(
             text, self.get_output_channel(metadata.get("out_channel"), thread_id), sender_id,
             input_channel=self.name(), metadata=metadata))
         return response.text("")

@@ -38,6 +38,7 @@ from socketio import AsyncServer
 from bot.db import deliveries
 from bot.settings import WidgetSettings
 from bot.widget import tokens
+from channels.text import clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -173,10 +174,11 @@ class SecureSocketIOInput(SocketIOInput):
             if not conversation:
                 return await refuse("no_session")
             text = data.get("message")
-            if not isinstance(text, str) or not text.strip():
-                return await refuse("empty")
-            if len(text) > self.max_message_chars:
+            if isinstance(text, str) and len(text) > self.max_message_chars:
                 return await refuse("too_long", limit=self.max_message_chars)
+            text = clean_text(text) if isinstance(text, str) else ""
+            if not text:
+                return await refuse("empty")
             key = delivery_key(conversation, message_id)
             state = deliveries.claim("widget", key) if key else deliveries.Claim.NEW
             if state is deliveries.Claim.DONE:

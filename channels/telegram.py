@@ -29,6 +29,7 @@ from sanic.request import Request
 from channels._verify import refuse, require
 from channels.deliveries import guard_deliveries, reraise_as_retryable
 from channels.namespaces import in_namespace
+from channels.text import with_clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +133,9 @@ class SecureTelegramInput(TelegramInput):
         return None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        telegram_webhook = super().blueprint(reraise_as_retryable(in_namespace("telegram", on_new_message)))
+        # a turn: text cleaned, conversation named telegram:<chat>, a failure a 503 to resend
+        turn = reraise_as_retryable(in_namespace("telegram", with_clean_text(on_new_message)))
+        telegram_webhook = super().blueprint(turn)
 
         @telegram_webhook.middleware("request")
         async def verify(request: Request):

@@ -33,6 +33,7 @@ from twilio.request_validator import RequestValidator
 from channels._verify import refuse, require
 from channels.deliveries import guard_deliveries, reraise_as_retryable
 from channels.namespaces import in_namespace
+from channels.text import with_clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -169,8 +170,10 @@ class SecureTwilioInput(TwilioInput):
                     message.text = payload
             return await on_new_message(message)
 
-        # the conversation is named (twilio:<number>) before the numbered reply is read from it
-        twilio_webhook = super().blueprint(reraise_as_retryable(in_namespace("twilio", with_numbered_replies)))
+        # a turn: text cleaned, conversation named twilio:<number> (before the numbered
+        # reply is read from it), a failure a 503 to resend
+        turn = reraise_as_retryable(in_namespace("twilio", with_clean_text(with_numbered_replies)))
+        twilio_webhook = super().blueprint(turn)
 
         @twilio_webhook.middleware("request")
         async def verify(request: Request):

@@ -7,7 +7,8 @@ visible to every user of the machine (`ps`, /proc/PID/cmdline). This entry
 point puts the token from `RASA_TOKEN` into Rasa's arguments inside the
 process, so it never appears on a command line; `--enable-api` comes with it.
 It also installs server/action_failures.py (a form whose action server is down
-asks its question again instead of answering nothing).
+asks its question again instead of answering nothing) and server/button_payloads.py
+(the `/intent{...}` syntax only for buttons the assistant offered).
 """
 from __future__ import annotations
 
@@ -24,9 +25,10 @@ def main() -> None:
     sys.argv = ["rasa", "run", *sys.argv[1:], "--enable-api", f"--auth-token={token}"]
     from rasa.__main__ import main as rasa_main
 
-    from server import action_failures
+    from server import action_failures, button_payloads
 
     action_failures.install()
+    button_payloads.install()
 
     rasa_main()
 

@@ -200,3 +200,13 @@ def test_rest_cannot_reach_a_platform_conversation(stack):
     events = stack.tracker(f"telegram:{chat}")["events"]
     assert [e["text"] for e in events if e["event"] == "user"] == [RECOVERY]
     assert not any(e["event"] == "restart" for e in events)
+
+
+def test_platform_text_is_cleaned_as_on_rest(stack):
+    chat = random.randint(10**6, 10**7)
+    hidden = "How long does\u202e recovery\u2066 take after\U000e0041 kyphoplasty?\u200b"
+    assert telegram_post(stack, payloads.telegram_message(chat, hidden),
+                         stack.env["TELEGRAM_SECRET_TOKEN"]).status_code == 200
+    assert telegram_sent(stack, chat)
+    events = stack.tracker(f"telegram:{chat}")["events"]
+    assert [e["text"] for e in events if e["event"] == "user"] == [RECOVERY]

@@ -134,3 +134,20 @@ def test_a_turn_that_cannot_be_stored_shows_nothing_and_asks_for_a_resend(stack)
             tracker = stack.tracker(tokens.conversation_id(stack.env["WIDGET_SECRET"], session_id))
             assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == [QUESTION]
     asyncio.run(scenario())
+
+
+def test_hidden_characters_are_cleaned_as_on_rest(stack):
+    """A right-to-left override showed staff another sentence than the one stored."""
+    async def scenario():
+        session_id, token = new_session(stack)
+        async with Client(stack) as client:
+            await client.call("session_request", {"session_id": session_id, "token": token})
+            ack = await client.call("user_uttered", {
+                "message": "How long\u202e does\u2066 recovery\U000e0041 take after kyphoplasty?\u200b",
+                "message_id": "c1"})
+            assert ack["ok"]
+            only_hidden = await client.call("user_uttered", {"message": "\u202e\u200b\ufeff", "message_id": "c2"})
+            assert only_hidden["ok"] is False and only_hidden["error"] == "empty"
+            tracker = stack.tracker(tokens.conversation_id(stack.env["WIDGET_SECRET"], session_id))
+            assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == [QUESTION]
+    asyncio.run(scenario())
