@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions import answers
 from actions.handoff import care_team_contact
 from actions.run_keys import form_run_key
-from bot.db.repository import save_callback
+from bot.db.repository import CallbackLimitReached, save_callback
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -98,6 +98,10 @@ class ActionSaveCallback(Action):
                 screening_id=screening_id,
                 run_key=form_run_key(tracker, "callback_form"),
             )
+        except CallbackLimitReached:
+            logger.warning("Refused a callback request past the per-conversation limit.")
+            dispatcher.utter_message(response="utter_callback_already_requested", **care_team_contact())
+            return reset
         except Exception as error:  # noqa: BLE001 - any database failure
             # Name and phone are personal data: never in the log.
             logger.error("Could not store a callback request: %s", type(error).__name__)

@@ -1,12 +1,13 @@
 """What the action server stores: small functions, one transaction each."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, Dict, List, Optional, Type
 
-from sqlalchemy import select
+from sqlalchemy import func, select, true
 from sqlalchemy.exc import IntegrityError
 
-from bot.db.models import CallbackRequest, ScreeningResult
+from bot.db.models import CallbackRequest, ScreeningResult, utc_now
 from bot.db.session import session_scope
 
 
@@ -49,6 +50,15 @@ def save_screening(
     return _insert_once(row, ScreeningResult, database_url)
 
 
+# A conversation may leave this many open callback requests a day: enough for a
+# corrected number, not enough for a script to fill the care team's queue.
+OPEN_CALLBACKS_PER_CONVERSATION = 3
+
+
+class CallbackLimitReached(Exception):
+    """This conversation already has as many open requests as it may."""
+
+
 def save_callback(
     *,
     conversation_id: str,
@@ -59,7 +69,16 @@ def save_callback(
     run_key: Optional[str] = None,
     database_url: Optional[str] = None,
 ) -> int:
-    """Stores a callback request once per run_key; returns its id."""
+    """Stores a callback request once per run_key; returns its id. Raises
+    CallbackLimitReached past OPEN_CALLBACKS_PER_CONVERSATION open ones a day."""
+    with session_scope(database_url) as session:
+        open_today = session.execute(
+            select(func.count(CallbackRequest.id)).where(
+                CallbackRequest.conversation_id == conversation_id, CallbackRequest.status == "open",
+                CallbackRequest.created_at >= utc_now() - timedelta(days=1),
+                CallbackRequest.run_key.is_distinct_from(run_key) if run_key else true())).scalar_one()
+    if open_today >= OPEN_CALLBACKS_PER_CONVERSATION:
+        raise CallbackLimitReached(conversation_id)
     row = CallbackRequest(
         conversation_id=conversation_id,
         channel=channel,

@@ -70,3 +70,21 @@ def test_nothing_is_stored_without_consent(database_url):
     assert uttered(dispatcher) == ["utter_callback_declined"]
     with Session(create_engine(database_url)) as session:
         assert session.execute(select(CallbackRequest)).first() is None
+
+
+def test_a_conversation_cannot_fill_the_callback_queue(database_url):
+    slots = {"callback_name": "Mary Smith", "callback_phone": "+12127365000", "callback_consent": "yes"}
+    for attempt in range(4):  # four separate requests, each its own callback form
+        dispatcher = CollectingDispatcher()
+        started = {"callback_form": 1700000000.0 + attempt}
+        run(ActionSaveCallback().run(
+            dispatcher, tracker(slots, active_loop=None, sender_id="conv-flood", form_started=started), DOMAIN))
+        expected = ["utter_callback_saved", "utter_handoff"] if attempt < 3 else ["utter_callback_already_requested"]
+        assert uttered(dispatcher) == expected
+    # a retried turn of a stored request is still its own confirmation, not a refusal
+    dispatcher = CollectingDispatcher()
+    retried = tracker(slots, active_loop=None, sender_id="conv-flood", form_started={"callback_form": 1700000000.0})
+    run(ActionSaveCallback().run(dispatcher, retried, DOMAIN))
+    assert uttered(dispatcher) == ["utter_callback_saved", "utter_handoff"]
+    with Session(create_engine(database_url)) as session:
+        assert len(session.execute(select(CallbackRequest)).all()) == 3
