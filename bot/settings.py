@@ -61,6 +61,14 @@ class WidgetSettings(BaseSettings):
     token_ttl_seconds: int = Field(24 * 3600, env="WIDGET_TOKEN_TTL")
     max_message_chars: int = Field(1000, env="WIDGET_MAX_MESSAGE_CHARS")
     practice_name: str = Field("Riverside Spine Care", env="WIDGET_PRACTICE_NAME")
+    # Abuse limits: session tokens an address may get an hour; messages a chat may
+    # send in a burst and then a minute (a person types far slower), and all chats
+    # of one address a minute; a client that sends nothing for this long is dropped.
+    tokens_per_address_hour: int = Field(30, env="WIDGET_TOKENS_PER_HOUR")
+    messages_burst: int = Field(8, env="WIDGET_MESSAGES_BURST")
+    messages_per_minute: int = Field(30, env="WIDGET_MESSAGES_PER_MINUTE")
+    address_messages_per_minute: int = Field(120, env="WIDGET_ADDRESS_MESSAGES_PER_MINUTE")
+    read_timeout_seconds: float = Field(10.0, env="WIDGET_READ_TIMEOUT")
 
     class Config:
         case_sensitive = False

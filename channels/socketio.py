@@ -15,6 +15,11 @@ it and read the replies. Here:
   with a `message_refused` event, and each message is acknowledged (socket.io
   ack) once handled; a resent message (same `message_id`) is not handled twice,
   across restarts and servers (a claim in the database, bot/db/deliveries.py).
+* A socket needs an allowed Origin (a script without one is refused), and
+  messages are rate-limited per chat and per address (bot/rate_limits.py): past
+  the limit the ack says `slow_down` with `retry_after`, the widget waits and
+  resends, nothing is queued on the conversation's lock and nothing is logged
+  but the fact.
 * Replies go out only after the turn was stored: Rasa's channel sent them as
   they were made, so a turn that then failed to save had been shown to the
   patient and was missing from the record. A failed turn sends nothing and is
@@ -36,6 +41,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot.db import deliveries
+from bot.rate_limits import Buckets
 from bot.settings import WidgetSettings
 from bot.widget import tokens
 from channels.text import clean_text
@@ -100,6 +106,7 @@ class SecureSocketIOInput(SocketIOInput):
             token_ttl_seconds=int(credentials.get("token_ttl_seconds")
                                   or defaults.token_ttl_seconds),
             max_http_buffer_size=int(credentials.get("max_http_buffer_size") or 64 * 1024),
+            limits=defaults,
             user_message_evt=credentials.get("user_message_evt", "user_uttered"),
             bot_message_evt=credentials.get("bot_message_evt", "bot_uttered"),
             namespace=credentials.get("namespace"),
@@ -109,7 +116,8 @@ class SecureSocketIOInput(SocketIOInput):
     def __init__(self, secret: str, cors_allowed_origins: List[str], max_message_chars: int = 1000,
                  token_ttl_seconds: int = 24 * 3600, max_http_buffer_size: int = 64 * 1024,
                  user_message_evt: Text = "user_uttered", bot_message_evt: Text = "bot_uttered",
-                 namespace: Optional[Text] = None, socketio_path: Text = "/socket.io") -> None:
+                 namespace: Optional[Text] = None, socketio_path: Text = "/socket.io",
+                 limits: Optional[WidgetSettings] = None) -> None:
         super().__init__(user_message_evt=user_message_evt, bot_message_evt=bot_message_evt,
                          namespace=namespace, session_persistence=True, socketio_path=socketio_path)
         if len(secret) < tokens.MIN_SECRET_CHARS:
@@ -119,6 +127,9 @@ class SecureSocketIOInput(SocketIOInput):
         self.max_message_chars = max_message_chars
         self.token_ttl_seconds = token_ttl_seconds
         self.max_http_buffer_size = max_http_buffer_size
+        limits = limits or WidgetSettings()
+        self.chat_limit = Buckets(limits.messages_burst, limits.messages_per_minute / 60)
+        self.address_limit = Buckets(limits.address_messages_per_minute, limits.address_messages_per_minute / 60)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.cors_allowed_origins,
@@ -133,7 +144,11 @@ class SecureSocketIOInput(SocketIOInput):
 
         @sio.on("connect", namespace=namespace)
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
-            logger.debug("socket %s connected", sid)
+            origin = (environ.get("HTTP_ORIGIN") or "").rstrip("/")
+            if origin not in self.cors_allowed_origins:  # python-socketio lets a missing Origin in
+                logger.info("refused a socket without an allowed Origin")
+                return False
+            await sio.save_session(sid, {"address": client_address(environ)}, namespace=namespace)
             return True
 
         @sio.on("disconnect", namespace=namespace)
@@ -144,18 +159,20 @@ class SecureSocketIOInput(SocketIOInput):
         async def session_request(sid: Text, data: Any) -> Dict[str, Any]:
             data = data if isinstance(data, dict) else {}
             session_id, token = data.get("session_id"), data.get("token")
-            previous = (await sio.get_session(sid, namespace=namespace)).get("conversation")
+            socket_session = await sio.get_session(sid, namespace=namespace)
+            previous = socket_session.get("conversation")
             if previous:
                 await sio.leave_room(sid, previous, namespace=namespace)
-                await sio.save_session(sid, {}, namespace=namespace)
+                await sio.save_session(sid, {"address": socket_session.get("address", "")}, namespace=namespace)
             if not tokens.verify(self.secret, session_id, token, self.token_ttl_seconds):
                 logger.info("socket %s presented no valid token for its session", sid)
                 await sio.emit(SESSION_REFUSED_EVENT, {"reason": "invalid_token"}, room=sid,
                                namespace=namespace)
                 return {"ok": False, "error": "invalid_token"}
             conversation = tokens.conversation_id(self.secret, session_id)
-            await sio.save_session(sid, {"conversation": conversation, "session_id": session_id},
-                                   namespace=namespace)
+            address = (await sio.get_session(sid, namespace=namespace)).get("address", "")
+            await sio.save_session(sid, {"conversation": conversation, "session_id": session_id,
+                                         "address": address}, namespace=namespace)
             await sio.enter_room(sid, conversation, namespace=namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
             return {"ok": True, "session_id": session_id}
@@ -164,7 +181,8 @@ class SecureSocketIOInput(SocketIOInput):
         async def handle_message(sid: Text, data: Any) -> Dict[str, Any]:
             data = data if isinstance(data, dict) else {}
             message_id = data.get("message_id")
-            conversation = (await sio.get_session(sid, namespace=namespace)).get("conversation")
+            socket_session = await sio.get_session(sid, namespace=namespace)
+            conversation = socket_session.get("conversation")
 
             async def refuse(reason: str, **extra: Any) -> Dict[str, Any]:
                 await sio.emit(REFUSED_EVENT, {"reason": reason, "message_id": message_id, **extra},
@@ -173,6 +191,11 @@ class SecureSocketIOInput(SocketIOInput):
 
             if not conversation:
                 return await refuse("no_session")
+            wait = max(self.chat_limit.retry_after(conversation),
+                       self.address_limit.retry_after(socket_session.get("address", "")))
+            if wait:
+                return {"ok": False, "error": "slow_down", "retry": True, "retry_after": wait,
+                        "message_id": message_id}
             text = data.get("message")
             if isinstance(text, str) and len(text) > self.max_message_chars:
                 return await refuse("too_long", limit=self.max_message_chars)
@@ -202,6 +225,15 @@ class SecureSocketIOInput(SocketIOInput):
             return {"ok": True, "message_id": message_id}
 
         return socketio_webhook
+
+
+def client_address(environ: Dict) -> str:
+    """The browser's address: behind our nginx (loopback), the last X-Forwarded-For hop."""
+    address = environ.get("REMOTE_ADDR", "")
+    forwarded = environ.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded and address in ("127.0.0.1", "::1"):
+        return forwarded.split(",")[-1].strip()
+    return address
 
 
 def from_environment() -> Dict[str, Any]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Optional
 from urllib.parse import urlsplit
 
+from bot.rate_limits import Buckets
 from bot.settings import WidgetSettings
 from bot.widget import tokens
 
@@ -59,6 +60,7 @@ class WidgetServer(ThreadingHTTPServer):
         self.page = DEMO_PAGE.read_text(encoding="utf-8").replace(
             "{{WIDGET_CONFIG}}", html.escape(config, quote=True)).encode("utf-8")
         self.csp = content_security_policy(settings)
+        self.token_limit = Buckets(settings.tokens_per_address_hour, settings.tokens_per_address_hour / 3600)
         super().__init__((settings.host, settings.port), Handler)
 
 
@@ -66,6 +68,11 @@ class Handler(BaseHTTPRequestHandler):
     server: WidgetServer
     server_version = "widget"
     sys_version = ""
+
+    def setup(self) -> None:
+        # a client that sends nothing for this long is dropped, not waited for
+        self.timeout = self.server.settings.read_timeout_seconds
+        super().setup()
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
         logger.info("%s %s", self.address_string(), format % args)
@@ -137,10 +144,21 @@ class Handler(BaseHTTPRequestHandler):
             self._json(HTTPStatus.NOT_FOUND, {"error": "not found"})
             return
         cors = self._cors()
-        if cors is None:
+        if not cors:  # a token only for a page of an allowed origin (a browser always sends Origin here)
             self._json(HTTPStatus.FORBIDDEN, {"error": "origin not allowed"})
             return
-        length = int(self.headers.get("Content-Length") or 0)
+        wait = self.server.token_limit.retry_after(self.client_address[0])
+        if wait:
+            self._json(HTTPStatus.TOO_MANY_REQUESTS, {"error": "too many chats started; try again later"},
+                       {**cors, "Retry-After": str(wait)})
+            return
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self._json(HTTPStatus.BAD_REQUEST, {"error": "bad Content-Length"}, cors)
+            return
         if length > 1024:
             self._json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "body too large"}, cors)
             return

@@ -151,3 +151,66 @@ def test_hidden_characters_are_cleaned_as_on_rest(stack):
             tracker = stack.tracker(tokens.conversation_id(stack.env["WIDGET_SECRET"], session_id))
             assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == [QUESTION]
     asyncio.run(scenario())
+
+
+def test_a_socket_without_an_allowed_origin_is_refused(stack):
+    async def scenario():
+        for headers in ({}, {"Origin": "https://evil.example"}):
+            client = socketio.AsyncClient(reconnection=False)
+            with pytest.raises(socketio.exceptions.ConnectionError):
+                await client.connect(stack.rasa_url, headers=headers, transports=["polling"])
+    asyncio.run(scenario())
+
+
+def test_a_burst_from_one_chat_is_slowed_down_without_hurting_another(stack):
+    async def scenario():
+        flooding, other = new_session(stack), new_session(stack)
+        async with Client(stack) as flood, Client(stack) as calm:
+            await flood.call("session_request", {"session_id": flooding[0], "token": flooding[1]})
+            await calm.call("session_request", {"session_id": other[0], "token": other[1]})
+            acks = [await flood.call("user_uttered", {"message": f"hello {n}", "message_id": f"b{n}"})
+                    for n in range(12)]
+            slowed = [a for a in acks if not a["ok"]]
+            assert slowed and all(a["error"] == "slow_down" and a["retry"] and a["retry_after"] >= 1
+                                  for a in slowed), acks
+            assert sum(a["ok"] for a in acks) >= 8  # a burst of eight is fine
+            assert (await calm.call("user_uttered", {"message": QUESTION, "message_id": "calm"}))["ok"]
+        tracker = stack.tracker(tokens.conversation_id(stack.env["WIDGET_SECRET"], flooding[0]))
+        assert len([e for e in tracker["events"] if e["event"] == "user"]) == sum(a["ok"] for a in acks)
+        assert "Traceback" not in (stack.work / "rasa.log").read_text(errors="replace")
+    asyncio.run(scenario())
+
+
+def test_tokens_need_an_allowed_origin_and_are_capped_per_address(stack):
+    import http.client
+    import json as json_module
+    from urllib.parse import urlsplit
+
+    widget = urlsplit(stack.widget_url)
+    assert requests.post(f"{stack.widget_url}/session", json={}, timeout=10).status_code == 403  # no Origin
+
+    def session_from(address: str) -> int:
+        connection = http.client.HTTPConnection(widget.hostname, widget.port, timeout=10,
+                                                source_address=(address, 0))
+        connection.request("POST", "/session", body=json_module.dumps({}),
+                           headers={"Origin": stack.widget_url, "Content-Type": "application/json"})
+        status = connection.getresponse().status
+        connection.close()
+        return status
+
+    statuses = [session_from("127.0.0.7") for _ in range(31)]  # an address of its own
+    assert statuses[:30] == [200] * 30 and statuses[30] == 429
+    assert session_from("127.0.0.8") == 200  # another address is not affected
+
+
+def test_a_client_that_sends_nothing_is_dropped(stack):
+    import socket as socket_module
+    import time
+    from urllib.parse import urlsplit
+
+    widget = urlsplit(stack.widget_url)
+    with socket_module.create_connection((widget.hostname, widget.port), timeout=10) as slow:
+        slow.sendall(b"POST /session HTTP/1.1\r\nHost: x\r\n")  # and then nothing more
+        started = time.monotonic()
+        assert slow.recv(1024) == b""  # closed by the server
+        assert time.monotonic() - started < 8  # WIDGET_READ_TIMEOUT is 2 s in this stack

@@ -220,7 +220,7 @@
     var node = log.querySelector(".kc-msg[data-id='" + id + "']");
     if (node) { node.classList.toggle("kc-retrying", on); }
     state.messages.forEach(function (m) { if (m.id === id) { m.retrying = on || undefined; } });
-    if (!on && notice.textContent.indexOf("not sent yet") !== -1) { showNotice(""); }
+    if (!on && /not sent yet|quickly/.test(notice.textContent)) { showNotice(""); }
   }
 
   function drop(id) {
@@ -254,7 +254,9 @@
             // the server could not store it: nothing was answered; say so and send it again
             setTyping(false);
             markRetrying(message.id, true);
-            showNotice("Your message was not sent yet. Retrying\u2026");
+            showNotice(ack.error === "slow_down"
+              ? "You are sending messages quickly. I will send this one in a moment\u2026"
+              : "Your message was not sent yet. Retrying\u2026");
             setTimeout(flush, (ack.retry_after || 2) * 1000);
             return;
           }
