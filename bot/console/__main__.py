@@ -8,12 +8,22 @@ from __future__ import annotations
 
 import argparse
 import logging
+from urllib.parse import urlsplit
 
-from werkzeug.serving import run_simple
+from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from bot.console import create_app
 from bot.settings import get_console_settings
 from bot.db.migrate import upgrade
+
+
+class PathOnlyRequestHandler(WSGIRequestHandler):
+    """Werkzeug's access log without the query string: a search box's words
+    (names, symptoms) are not kept in a log file."""
+
+    def log_request(self, code="-", size="-") -> None:
+        path = urlsplit(getattr(self, "path", "") or "").path
+        self.log("info", '"%s %s" %s %s', getattr(self, "command", "-"), path, code, size)
 
 
 def main() -> None:
@@ -28,7 +38,8 @@ def main() -> None:
         upgrade()
     app = create_app()
     print(f"staff review console on http://{args.host}:{args.port}/", flush=True)
-    run_simple(args.host, args.port, app, threaded=True, use_reloader=False, use_debugger=False)
+    run_simple(args.host, args.port, app, threaded=True, use_reloader=False, use_debugger=False,
+               request_handler=PathOnlyRequestHandler)
 
 
 if __name__ == "__main__":

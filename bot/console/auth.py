@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Dict, Optional
 
@@ -11,6 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
                    session, url_for)
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
@@ -63,9 +65,48 @@ def _failures_since(connection: Connection, column, value: str, since: datetime)
             attempts.c.attempted_at >= since)).scalar() or 0
 
 
+# Lockouts and the people they are for. Failed sign-ins are limited per account
+# and per address, which an attacker could use to lock a nurse out (her username
+# is guessable) or the whole clinic behind one address. A browser where the
+# account signed in before carries a signed "known device" cookie; its
+# attempts are limited on their own (per account and device), so the right
+# password from the nurse's own computer still works during someone else's
+# attack. A stolen cookie gains nothing without the password, and is limited too.
+DEVICE_COOKIE = "console_device"
+DEVICE_DAYS = 90
+
+
+def _devices() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="console-known-device")
+
+
+def known_device(username: str) -> Optional[str]:
+    """The device id of this browser, if `username` signed in from it before."""
+    try:
+        data = _devices().loads(request.cookies.get(DEVICE_COOKIE, ""), max_age=DEVICE_DAYS * 86400)
+    except BadSignature:
+        return None
+    if isinstance(data, dict) and data.get("u") == username and isinstance(data.get("d"), str):
+        return data["d"]
+    return None
+
+
+def remember_device(response, username: str) -> None:
+    device = known_device(username) or secrets.token_hex(8)
+    response.set_cookie(DEVICE_COOKIE, _devices().dumps({"u": username, "d": device}),
+                        max_age=DEVICE_DAYS * 86400, httponly=True, samesite="Strict",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"], path="/sign-in")
+
+
 def rate_limited(connection: Connection, username: str, remote: str) -> bool:
+    """`remote` is the address, or "device:<id>" for a known device."""
     settings = current_app.config["CONSOLE"]
     since = datetime.now(timezone.utc) - timedelta(minutes=settings.login_window_minutes)
+    if remote.startswith("device:"):
+        return (connection.execute(select(func.count()).select_from(attempts).where(
+            attempts.c.username == username, attempts.c.remote_addr == remote,
+            attempts.c.succeeded == False,  # noqa: E712
+            attempts.c.attempted_at >= since)).scalar() or 0) >= settings.max_failed_logins
     return (_failures_since(connection, attempts.c.username, username, since) >= settings.max_failed_logins
             or _failures_since(connection, attempts.c.remote_addr, remote, since)
             >= settings.max_failed_logins_per_address)
@@ -74,7 +115,8 @@ def rate_limited(connection: Connection, username: str, remote: str) -> bool:
 def authenticate(username: str, password: str) -> Dict[str, Any]:
     """{'user': row} on success, else {'error': message, 'status': code}."""
     username = (username or "").strip().lower()[:80]
-    remote = (request.remote_addr or "unknown")[:64]
+    device = known_device(username)
+    remote = f"device:{device}" if device else (request.remote_addr or "unknown")[:64]
     engine = current_app.config["ENGINE"]
     with engine.begin() as connection:
         if rate_limited(connection, username, remote):
@@ -174,7 +216,9 @@ def login():
             session["uid"] = user["id"]
             session["t"] = datetime.now(timezone.utc).timestamp()
             session["v"] = _session_version(user)
-            return redirect(_safe_next(request.form.get("next")))
+            response = redirect(_safe_next(request.form.get("next")))
+            remember_device(response, user["username"])
+            return response
         error, status = result["error"], result["status"]
     return render_template("login.html", error=error, next=request.values.get("next", "")), status
 

@@ -163,6 +163,25 @@ def test_failed_sign_ins_are_rate_limited_across_clients(app, populated):
     assert actions.count("sign_in_failed") == limit and "sign_in_blocked" in actions
 
 
+def test_an_attack_on_an_account_does_not_lock_out_its_owner_on_her_own_computer(app, populated):
+    """The lockout an attacker causes (a guessable username, or the clinic's one
+    address) stops the attacker, while the right password from a browser where
+    the account signed in before still works; that browser is limited on its own."""
+    limit = app.config["CONSOLE"].max_failed_logins
+    nurse = app.test_client()
+    sign_in(nurse, REVIEWER[0], REVIEWER[1], expect=302)  # her computer: now a known device
+    assert nurse.get_cookie(auth.DEVICE_COOKIE, path="/sign-in") is not None
+    nurse.post("/sign-out", data={"csrf_token": csrf_token(nurse, "/conversations")})
+    for _ in range(limit + 3):  # somebody else, elsewhere, guessing her password
+        assert sign_in(app.test_client(), REVIEWER[0], "guessing!!1", expect=None).status_code in (401, 429)
+    sign_in(app.test_client(), REVIEWER[0], REVIEWER[1], expect=429)  # a new browser: still locked
+    sign_in(nurse, REVIEWER[0], REVIEWER[1], expect=302)  # her own: signs in
+    nurse.post("/sign-out", data={"csrf_token": csrf_token(nurse, "/conversations")})
+    for _ in range(limit):  # a stolen device cookie is limited too
+        sign_in(nurse, REVIEWER[0], "wrong again!!", expect=401)
+    sign_in(nurse, REVIEWER[0], REVIEWER[1], expect=429)
+
+
 def test_unknown_user_and_open_redirect(app):
     sign_in(app.test_client(), "nobody", "whatever password", expect=401)
     client = app.test_client()

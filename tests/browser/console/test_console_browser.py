@@ -118,3 +118,14 @@ def test_sign_in_filter_open_tag_and_export(console_server, tmp_path):
         page.goto(f"{console_server}/dashboard")
         assert "/sign-in" in page.url
         browser.close()
+
+
+def test_search_terms_stay_out_of_the_access_log(console_server, tmp_path):
+    import requests
+
+    requests.get(f"{console_server}/conversations", params={"q": "zebra-kettle my mom's fall"}, timeout=10)
+    requests.get(f"{console_server}/sign-in", params={"next": "/conversations?q=zebra-kettle"}, timeout=10)
+    time.sleep(0.5)
+    log = (tmp_path / "console.log").read_text(errors="replace")
+    assert '"GET /conversations"' in log and '"GET /sign-in"' in log  # the requests are logged
+    assert "zebra" not in log
