@@ -7,6 +7,9 @@ it and read the replies. Here:
 * `session_request` must carry the `token` the widget server issued for that
   `session_id` (bot/widget/tokens.py, HMAC with the shared secret); otherwise
   the socket gets `session_refused` and joins nothing.
+* One socket per chat: a second `session_request` with the same token (a
+  reload, another window, a copied token) takes the chat over; the earlier
+  socket gets `session_replaced` and no more replies.
 * `user_uttered` ignores any `session_id` in the message: it uses only the
   session this socket was bound to, so another id sent there reaches nothing.
 * Rasa's sender id is derived from the session id with the secret, so the
@@ -50,6 +53,7 @@ logger = logging.getLogger(__name__)
 
 REFUSED_EVENT = "message_refused"
 SESSION_REFUSED_EVENT = "session_refused"
+SESSION_REPLACED_EVENT = "session_replaced"
 RETRY_AFTER_SECONDS = 2
 
 
@@ -173,6 +177,17 @@ class SecureSocketIOInput(SocketIOInput):
             address = (await sio.get_session(sid, namespace=namespace)).get("address", "")
             await sio.save_session(sid, {"conversation": conversation, "session_id": session_id,
                                          "address": address}, namespace=namespace)
+            # one socket per chat: the newest (a reload, another window) takes it over,
+            # so a copied token does not give a second reader of the replies
+            participants = list(sio.manager.get_participants(namespace or "/", conversation))
+            for other in (p[0] if isinstance(p, tuple) else p for p in participants):
+                if other != sid:
+                    other_session = await sio.get_session(other, namespace=namespace)
+                    await sio.leave_room(other, conversation, namespace=namespace)
+                    await sio.save_session(other, {"address": other_session.get("address", "")},
+                                           namespace=namespace)
+                    await sio.emit(SESSION_REPLACED_EVENT, {"reason": "opened_elsewhere"}, room=other,
+                                   namespace=namespace)
             await sio.enter_room(sid, conversation, namespace=namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
             return {"ok": True, "session_id": session_id}

@@ -214,3 +214,20 @@ def test_a_client_that_sends_nothing_is_dropped(stack):
         started = time.monotonic()
         assert slow.recv(1024) == b""  # closed by the server
         assert time.monotonic() - started < 8  # WIDGET_READ_TIMEOUT is 2 s in this stack
+
+
+def test_a_second_socket_with_the_same_token_takes_the_chat_over(stack):
+    async def scenario():
+        session_id, token = new_session(stack)
+        async with Client(stack) as first, Client(stack) as second:
+            await first.call("session_request", {"session_id": session_id, "token": token})
+            await second.call("session_request", {"session_id": session_id, "token": token})
+            await asyncio.sleep(0.3)
+            assert ("session_replaced", {"reason": "opened_elsewhere"}) in first.events
+            ack = await second.call("user_uttered", {"message": QUESTION, "message_id": "t1"})
+            assert ack["ok"]
+            await asyncio.sleep(0.5)
+            assert second.bot_texts() and not first.bot_texts(), "only the newest socket reads the replies"
+            refused = await first.call("user_uttered", {"message": QUESTION, "message_id": "t2"})
+            assert refused["ok"] is False and refused["error"] == "no_session"
+    asyncio.run(scenario())

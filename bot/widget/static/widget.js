@@ -204,6 +204,17 @@
       }).map(function (b) { return { title: b.title, payload: b.payload }; });
       addMessage({ from: "bot", text: data.text, buttons: buttons });
     });
+    socket.on("session_replaced", function () {
+      // this chat was opened in another window: this one stops receiving replies
+      confirmed = false;
+      setTyping(false);
+      showNotice("This chat is open in another window.", {
+        label: "Continue here",
+        run: function () {
+          socket.emit("session_request", { session_id: state.session.id, token: state.session.token });
+        }
+      });
+    });
     socket.on("message_refused", function (data) {
       var reason = data && data.reason;
       if (data && data.message_id) { drop(data.message_id); }
