@@ -214,6 +214,18 @@ def test_a_client_that_sends_nothing_is_dropped(stack):
         started = time.monotonic()
         assert slow.recv(1024) == b""  # closed by the server
         assert time.monotonic() - started < 8  # WIDGET_READ_TIMEOUT is 2 s in this stack
+    origin = stack.widget_url.encode()
+    with socket_module.create_connection((widget.hostname, widget.port), timeout=10) as short:
+        short.sendall(b"POST /session HTTP/1.1\r\nHost: x\r\nOrigin: " + origin
+                      + b"\r\nContent-Length: 100\r\n\r\n{}")  # a body shorter than announced
+        started = time.monotonic()
+        while short.recv(1024):
+            pass
+        assert time.monotonic() - started < 8
+    with socket_module.create_connection((widget.hostname, widget.port), timeout=10) as bad:
+        bad.sendall(b"POST /session HTTP/1.1\r\nHost: x\r\nOrigin: " + origin
+                    + b"\r\nContent-Length: abc\r\nConnection: close\r\n\r\n")
+        assert bad.recv(1024).startswith(b"HTTP/1.0 400")
 
 
 def test_a_second_socket_with_the_same_token_takes_the_chat_over(stack):
