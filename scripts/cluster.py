@@ -4,7 +4,7 @@ behind nginx, sharing PostgreSQL, Redis (atomic lock store) and RabbitMQ.
     DATABASE_URL=postgresql://... DB_HOST=... DB_PORT=... DB_NAME=... DB_USER=... DB_PASSWORD=... \\
     REDIS_HOST=... REDIS_PORT=6379 REDIS_DB=0 RABBITMQ_HOST=... RABBITMQ_USER=... \\
     RABBITMQ_PASSWORD=... RABBITMQ_QUEUE=... RASA_TOKEN=... ACTION_SERVER_TOKEN=... \\
-    python -m scripts.cluster --rasa-servers 2 --action-servers 2 --port 8000
+    REST_TOKEN=... python -m scripts.cluster --rasa-servers 2 --action-servers 2 --port 8000
 
 Clients (the widget, the platforms, the REST channel) use http://HOST:PORT as
 they would one Rasa server. One Rasa process per core: a turn is CPU-bound.
@@ -87,12 +87,18 @@ def nginx_config(work: Path, host: str, port: int, actions_port: int,
 
 def start_cluster(work: Path, env: Mapping[str, str], rasa_servers: int = 2, action_servers: int = 2,
                   port: Optional[int] = None, host: str = "127.0.0.1",
-                  endpoints: Path = ENDPOINTS) -> Cluster:
-    """Starts everything (logs in `work`); the caller stops it with Cluster.stop()."""
+                  endpoints: Path = ENDPOINTS, open_rest: bool = False) -> Cluster:
+    """Starts everything (logs in `work`); the caller stops it with Cluster.stop().
+    The REST channel needs REST_TOKEN or REST_CHANNEL=false here (patients use the
+    widget and the platforms), unless `open_rest` (the tests and the load test)."""
     work.mkdir(parents=True, exist_ok=True)
     token = env.get("RASA_TOKEN") or ""
     if not token or not env.get("ACTION_SERVER_TOKEN") or not env.get("DATABASE_URL"):
         raise SystemExit("RASA_TOKEN, ACTION_SERVER_TOKEN and DATABASE_URL must be set")
+    rest_off = env.get("REST_CHANNEL", "true").lower() in ("0", "false", "no", "off")
+    if not open_rest and not rest_off and not env.get("REST_TOKEN"):
+        raise SystemExit("set REST_TOKEN (REST then needs 'Authorization: Bearer <token>') or "
+                         "REST_CHANNEL=false; --open-rest leaves it open")
     port = port or free_port()
     actions_port = free_port()
     rasa_ports = [free_port() for _ in range(rasa_servers)]
@@ -117,7 +123,7 @@ def start_cluster(work: Path, env: Mapping[str, str], rasa_servers: int = 2, act
     cluster = Cluster(f"http://{host}:{port}", token, work, rasa, rasa_ports, actions, nginx)
     urls = ([f"http://127.0.0.1:{p}/status?token={token}" for p in rasa_ports]
             + [f"http://127.0.0.1:{p}/health" for p in action_ports]
-            + [f"http://{host}:{port}/webhooks/rest/"])
+            + [f"http://{host}:{port}/webhooks/socketio/"])  # REST may be off
     deadline = time.monotonic() + 300
     while not wait_for(urls, timeout=5):
         if time.monotonic() > deadline or any(p.poll() is not None for p in [nginx, *rasa, *actions]):
@@ -133,9 +139,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--work", type=Path, default=ROOT / "var" / "cluster")
+    parser.add_argument("--open-rest", action="store_true",
+                        help="leave the REST channel open without REST_TOKEN (testing only)")
     args = parser.parse_args(argv)
     os.umask(0o077)  # logs and the credentials file: this user only
-    cluster = start_cluster(args.work, os.environ, args.rasa_servers, args.action_servers, args.port, args.host)
+    cluster = start_cluster(args.work, os.environ, args.rasa_servers, args.action_servers, args.port, args.host,
+                            open_rest=args.open_rest)
     print(f"{args.rasa_servers} Rasa servers and {args.action_servers} action servers behind "
           f"{cluster.url} (logs in {args.work}). Ctrl-C stops them.")
     try:

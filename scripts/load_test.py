@@ -176,7 +176,7 @@ def start_production_cluster(work: Path):
            "RABBITMQ_PASSWORD": "guest", "RABBITMQ_QUEUE": f"kyphoplasty-load-{name}",
            "RASA_TOKEN": secrets.token_hex(16), "ACTION_SERVER_TOKEN": secrets.token_hex(20),
            "WIDGET_SECRET": secrets.token_urlsafe(48), "WIDGET_ALLOWED_ORIGINS": "http://127.0.0.1:9"}
-    cluster = start_cluster(work, env)
+    cluster = start_cluster(work, env, open_rest=True)  # the load test posts to REST
 
     def stop() -> None:
         cluster.stop()

@@ -37,7 +37,7 @@ def cluster(module_postgres_url, tmp_path_factory) -> Iterator[Cluster]:
            "DATABASE_URL": postgres_url, "RASA_TOKEN": secrets.token_hex(16),
            "ACTION_SERVER_TOKEN": secrets.token_hex(20), "WIDGET_SECRET": secrets.token_urlsafe(48),
            "WIDGET_ALLOWED_ORIGINS": widget, "CARE_TEAM_PHONE": "(212) 736-5000"}
-    running = start_cluster(tmp_path_factory.mktemp("cluster"), env)
+    running = start_cluster(tmp_path_factory.mktemp("cluster"), env, open_rest=True)
     running.env = env  # type: ignore[attr-defined]
     try:
         yield running
