@@ -36,11 +36,23 @@ TOKEN_ENV = "ACTION_SERVER_TOKEN"
 OPEN_PATHS = {"/health"}
 
 
+# the tracker's parts and the type Rasa always sends them as (rasa-sdk fails on others)
+TRACKER_PARTS = {"slots": dict, "latest_message": dict, "events": list, "active_loop": dict}
+
+
 def is_action_call(body: Any) -> bool:
-    """The shape Rasa sends: the action's name, the tracker and the domain."""
-    return (isinstance(body, dict) and isinstance(body.get("next_action"), str)
+    """The shape Rasa sends: the action's name, the tracker and the domain; every
+    event an object (the fuzz suite found a 500 for `"events": [null]`)."""
+    if not (isinstance(body, dict) and isinstance(body.get("next_action"), str)
             and isinstance(body.get("tracker"), dict) and isinstance(body.get("domain", {}), dict)
-            and isinstance(body["tracker"].get("sender_id"), str))
+            and isinstance(body["tracker"].get("sender_id"), str)):
+        return False
+    tracker = body["tracker"]
+    if any(tracker.get(part) is not None and not isinstance(tracker[part], kind)
+           for part, kind in TRACKER_PARTS.items()):
+        return False
+    return all(isinstance(event, dict) and isinstance(event.get("event", ""), str)
+               for event in tracker.get("events") or [])
 
 
 def build_app(token: str, package: str = "actions") -> Sanic:

@@ -66,6 +66,15 @@ def action_server(tmp_path_factory, assistant) -> Iterator[tuple]:
         process.kill()
 
 
+def test_events_that_are_not_objects_are_a_400(action_server):
+    """Found by the fuzz below: rasa-sdk answered 500 to `"events": [null]`."""
+    url, token = action_server
+    call = {"next_action": "validate_screening_form", "sender_id": "0", "domain": {},
+            "tracker": {"sender_id": "0", "slots": {}, "events": [None]}}
+    response = requests.post(f"{url}/webhook", json=call, headers={"X-Action-Token": token}, timeout=30)
+    assert response.status_code == 400
+
+
 @FUZZ
 @given(call=st.fixed_dictionaries({
     "next_action": st.sampled_from(ACTIONS) | st.text(max_size=20),
