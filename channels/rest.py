@@ -43,6 +43,8 @@ KNOWN_METADATA_KEYS: tuple = ()
 MAX_METADATA_BYTES = 2048
 RETRY_AFTER_SECONDS = 2
 SENDER_PATTERN = re.compile(r"[\w.:@+\-]{1,128}")  # whole string (fullmatch: no trailing newline)
+
+
 class BadMessage(SanicException):
     status_code = 400
     quiet = True  # a client mistake, not a server error: no stack trace in the logs

@@ -46,8 +46,8 @@ import sqlalchemy as sa
 import sqlalchemy.exc
 from rasa.core.agent import Agent
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore, create_engine_kwargs
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
@@ -138,14 +138,15 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         if window is not None:
             newer = await self._with_retries("read a conversation", lambda: self._rows_after(
                 sender_id, window.last_row_id))
-            if not any(data.get("event") == SessionStarted.type_name for _, data in newer):
+            newer_events = [data for _, data in newer]
+            if not any(data.get("event") == SessionStarted.type_name for data in newer_events):
                 self._windows.move_to_end(sender_id)
-                events = window.state + window.events + [data for _, data in newer]
-                tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
-                setattr(tracker, LOADED_EVENTS, len(tracker.events))
+                window.events += newer_events
                 if newer:
-                    window.events += [data for _, data in newer]
                     window.last_row_id = newer[-1][0]
+                tracker = DialogueStateTracker.from_dict(sender_id, window.state + window.events,
+                                                         self.domain.slots)
+                setattr(tracker, LOADED_EVENTS, len(tracker.events))
                 return tracker
             self._windows.pop(sender_id, None)
         tracker = await self._retrieve(sender_id, fetch_events_from_all_sessions=False)

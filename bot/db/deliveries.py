@@ -32,9 +32,14 @@ class Claim(enum.Enum):
     BUSY = "busy"  # being handled now: ask the platform to come back later
 
 
+def _row(platform: str, delivery_id: str):
+    """The WHERE clause for one delivery's row."""
+    return and_(PlatformDelivery.platform == platform, PlatformDelivery.delivery_id == delivery_id)
+
+
 def claim(platform: str, delivery_id: str, database_url: Optional[str] = None) -> Claim:
     now = utc_now()
-    key = and_(PlatformDelivery.platform == platform, PlatformDelivery.delivery_id == delivery_id)
+    key = _row(platform, delivery_id)
     try:
         with session_scope(database_url) as session:
             session.execute(delete(PlatformDelivery).where(PlatformDelivery.claimed_at < now - KEEP_FOR))
@@ -60,7 +65,7 @@ def claim(platform: str, delivery_id: str, database_url: Optional[str] = None) -
 
 def settle(platform: str, delivery_id: str, handled: bool, database_url: Optional[str] = None) -> None:
     """Marks the delivery done, or releases it so the platform's next try runs it."""
-    key = and_(PlatformDelivery.platform == platform, PlatformDelivery.delivery_id == delivery_id)
+    key = _row(platform, delivery_id)
     with session_scope(database_url) as session:
         if handled:
             session.execute(update(PlatformDelivery).where(key).values(state="done"))

@@ -15,8 +15,7 @@ import secrets
 import signal
 import threading
 import urllib.request
-from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import pytest
 import requests
@@ -79,79 +78,85 @@ def screening_rows(database_url: str, sender: str) -> int:
     return int(count)
 
 
-def test_rasa_killed_after_the_result_was_stored_then_the_answer_resent(tmp_path):
-    action_port, proxy_port, token = free_port(), free_port(), secrets.token_hex(20)
-    work = tmp_path / "rasa"
-    work.mkdir()
-    env = {"ACTION_SERVER_TOKEN": token}
-    proxy = KillingProxy(proxy_port, f"http://127.0.0.1:{action_port}")
-    threading.Thread(target=proxy.serve_forever, daemon=True).start()
-    first = start_assistant(work, proxy_port, start_actions=False, extra_env=env)
-    assistant = next(first)
-    actions = start_action_server(action_port, token, assistant.database_url, tmp_path / "actions.log")
-    second = None
+class CrashRig:
+    """An assistant whose action calls pass the killing proxy, and its restart on
+    the same database and action server."""
+
+    def __init__(self, tmp_path) -> None:
+        action_port, proxy_port, token = free_port(), free_port(), secrets.token_hex(20)
+        self.work = tmp_path / "rasa"
+        self.work.mkdir()
+        self.proxy_port, self.env = proxy_port, {"ACTION_SERVER_TOKEN": token}
+        self.proxy = KillingProxy(proxy_port, f"http://127.0.0.1:{action_port}")
+        threading.Thread(target=self.proxy.serve_forever, daemon=True).start()
+        self.stacks = [start_assistant(self.work, proxy_port, start_actions=False, extra_env=self.env)]
+        self.assistant = next(self.stacks[0])
+        self.actions = start_action_server(action_port, token, self.assistant.database_url,
+                                           tmp_path / "actions.log")
+
+    def kill_rasa_after(self, action: str) -> None:
+        self.proxy.rasa_pid = self.assistant.rasa_pid
+        self.proxy.kill_after = action
+
+    def restart(self):
+        self.stacks.append(start_assistant(self.work, self.proxy_port, start_actions=False, extra_env=self.env))
+        return next(self.stacks[-1])
+
+    def stop(self) -> None:
+        for stack in reversed(self.stacks):
+            stack.close()
+        self.actions.kill()
+        self.proxy.shutdown()
+
+
+@pytest.fixture
+def rig(tmp_path) -> Iterator[CrashRig]:
+    running = CrashRig(tmp_path)
     try:
-        sender = new_sender()
-        for message in ["could kyphoplasty help me", "yes", "no"]:
-            assistant.replies(sender, message)
-        assert assistant.bot_actions(sender)[-1] == "utter_ask_fracture_found"
-
-        proxy.rasa_pid = assistant.rasa_pid
-        proxy.kill_after = "action_screening_outcome"
-        with pytest.raises(requests.ConnectionError):  # no success: the client knows to send again
-            assistant.send(sender, "no")
-        assert proxy.killed.wait(10)
-        assert screening_rows(assistant.database_url, sender) == 1  # the side effect happened
-
-        second = start_assistant(work, proxy_port, start_actions=False, extra_env=env)
-        restarted = next(second)
-        user_texts = [e["text"] for e in restarted.tracker(sender)["events"] if e["event"] == "user"]
-        assert user_texts == ["could kyphoplasty help me", "yes", "no"], "the killed turn was not saved"
-        assert restarted.replies(sender, "no")  # the patient's answer again
-        assert "utter_screening_outcome_no_known_fracture" in restarted.bot_actions(sender)
-        assert screening_rows(restarted.database_url, sender) == 1, "one checklist run, one result"
-        user_texts = [e["text"] for e in restarted.tracker(sender)["events"] if e["event"] == "user"]
-        assert user_texts == ["could kyphoplasty help me", "yes", "no", "no"]
+        yield running
     finally:
-        for stack in (second, first):
-            if stack is not None:
-                stack.close()
-        actions.kill()
-        proxy.shutdown()
+        running.stop()
 
 
-def test_rasa_killed_mid_turn_loses_nothing_acknowledged(tmp_path):
+def user_texts(assistant, sender: str) -> list:
+    return [e["text"] for e in assistant.tracker(sender)["events"] if e["event"] == "user"]
+
+
+def test_rasa_killed_after_the_result_was_stored_then_the_answer_resent(rig):
+    assistant = rig.assistant
+    sender = new_sender()
+    for message in ["could kyphoplasty help me", "yes", "no"]:
+        assistant.replies(sender, message)
+    assert assistant.bot_actions(sender)[-1] == "utter_ask_fracture_found"
+
+    rig.kill_rasa_after("action_screening_outcome")
+    with pytest.raises(requests.ConnectionError):  # no success: the client knows to send again
+        assistant.send(sender, "no")
+    assert rig.proxy.killed.wait(10)
+    assert screening_rows(assistant.database_url, sender) == 1  # the side effect happened
+
+    restarted = rig.restart()
+    assert user_texts(restarted, sender) == ["could kyphoplasty help me", "yes", "no"], \
+        "the killed turn was not saved"
+    assert restarted.replies(sender, "no")  # the patient's answer again
+    assert "utter_screening_outcome_no_known_fracture" in restarted.bot_actions(sender)
+    assert screening_rows(restarted.database_url, sender) == 1, "one checklist run, one result"
+    assert user_texts(restarted, sender) == ["could kyphoplasty help me", "yes", "no", "no"]
+
+
+def test_rasa_killed_mid_turn_loses_nothing_acknowledged(rig):
     """Messages acknowledged before the crash are all stored; the one in flight
     was not acknowledged, and sent again it is stored once."""
-    action_port, proxy_port, token = free_port(), free_port(), secrets.token_hex(20)
-    work = tmp_path / "rasa"
-    work.mkdir()
-    env = {"ACTION_SERVER_TOKEN": token}
-    proxy = KillingProxy(proxy_port, f"http://127.0.0.1:{action_port}")
-    threading.Thread(target=proxy.serve_forever, daemon=True).start()
-    first = start_assistant(work, proxy_port, start_actions=False, extra_env=env)
-    assistant = next(first)
-    actions = start_action_server(action_port, token, assistant.database_url, tmp_path / "actions.log")
-    second = None
-    try:
-        sender = new_sender()
-        acknowledged = ["what is kyphoplasty?", "how long is recovery?"]
-        for message in acknowledged:
-            assistant.replies(sender, message)
-        proxy.rasa_pid = assistant.rasa_pid
-        proxy.kill_after = "action_start_screening"
-        with pytest.raises(requests.ConnectionError):
-            assistant.send(sender, "could kyphoplasty help me")
-        second = start_assistant(work, proxy_port, start_actions=False, extra_env=env)
-        restarted = next(second)
-        assert [e["text"] for e in restarted.tracker(sender)["events"] if e["event"] == "user"] == acknowledged
-        restarted.replies(sender, "could kyphoplasty help me")
-        assert restarted.bot_actions(sender)[-1] == "utter_ask_screening_consent"
-        assert [e["text"] for e in restarted.tracker(sender)["events"] if e["event"] == "user"] == [
-            *acknowledged, "could kyphoplasty help me"]
-    finally:
-        for stack in (second, first):
-            if stack is not None:
-                stack.close()
-        actions.kill()
-        proxy.shutdown()
+    assistant = rig.assistant
+    sender = new_sender()
+    acknowledged = ["what is kyphoplasty?", "how long is recovery?"]
+    for message in acknowledged:
+        assistant.replies(sender, message)
+    rig.kill_rasa_after("action_start_screening")
+    with pytest.raises(requests.ConnectionError):
+        assistant.send(sender, "could kyphoplasty help me")
+    restarted = rig.restart()
+    assert user_texts(restarted, sender) == acknowledged
+    restarted.replies(sender, "could kyphoplasty help me")
+    assert restarted.bot_actions(sender)[-1] == "utter_ask_screening_consent"
+    assert user_texts(restarted, sender) == [*acknowledged, "could kyphoplasty help me"]
