@@ -190,6 +190,16 @@ class ActionStartScreening(Action):
         return [SlotSet(slot, None) for slot in FORM_SLOTS + HELPER_SLOTS + ["screening_id"]]
 
 
+def _said_this_turn(tracker: Tracker, response: Text) -> bool:
+    """Whether the bot already uttered `response` since the person's last message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") == response:
+            return True
+    return False
+
+
 class ActionScreeningOutcome(Action):
     """Utters the outcome and its notes, stores the result, offers a callback."""
 
@@ -208,8 +218,13 @@ class ActionScreeningOutcome(Action):
         answered = {slot: checked[slot] for slot in FORM_SLOTS[1:]}
         result = decide(answers_from_slots(answered))
         response = outcome_response(result.outcome)
-        if response:  # the emergency reply was already given by the validator
+        if response:
             dispatcher.utter_message(response=response)
+        elif not _said_this_turn(tracker, "utter_emergency"):
+            # The validator gives the emergency reply as the answer comes in; when
+            # Rasa skipped validation (a "yes" right after a question that
+            # interrupted the checklist), it is given here, never not at all.
+            dispatcher.utter_message(response="utter_emergency")
         for note in result.notes:
             dispatcher.utter_message(response=f"utter_screening_note_{note.value}")
 

@@ -76,6 +76,29 @@ def _alternation(patterns: List[Text]) -> "re.Pattern[str]":
     return re.compile(r"\b(" + "|".join(f"(?:{p})" for p in patterns) + r")\b", re.IGNORECASE)
 
 
+SCREENING = "screening"
+# Facets a screening request may well name ("is she too old?", "too late?"):
+# the checklist is the honest next step for those.
+SCREENING_FACETS = {"limits_in_numbers", "timing_after_fracture", "other_conditions"}
+# What a request to be checked sounds like, in the question sentence itself.
+_SCREENING_CUE = re.compile(
+    r"\b(candidate|qualify|qualifies|eligible|right for|suit|suitable|option|good fit|checklist|screen|screening|"
+    r"quiz|questionnaire|(could|would|will|can) (it|this|kyphoplasty|the procedure) (help|work|fix)|"
+    r"(can|could|should) (i|he|she|they|my \w+) (have|get|be)|for me|for (her|him|them|my \w+)\?)",
+    re.IGNORECASE,
+)
+# A question asking whether kyphoplasty would suit this person: the checklist's job.
+_CHECK_ME = re.compile(
+    r"\b((is|would|could|might) (kyphoplasty|it|this|the procedure|that) (be )?(something |an option |right |suitable |"
+    r"a good idea |worth it )?for (me|her|him|them|us|my \w+)|right (kind of )?(patient|person)|"
+    r"(a |good |suitable )+candidate|(do|does|would|could) (i|he|she|they|my \w+) qualify|am i eligible|"
+    r"(is|would) (she|he|my \w+) be eligible|(could|would|can|will) (kyphoplasty|it|this|the procedure) help (me|her|him|them|my \w+))\b",
+    re.IGNORECASE,
+)
+# A question that refers to something named just before it.
+_POINTS_BACK = re.compile(r"\b(those|these|them|that one|either of them)\b", re.IGNORECASE)
+
+
 class ScopeRules:
     """components/answer_scope.yml: what no answer covers, and the exceptions."""
 
@@ -83,13 +106,23 @@ class ScopeRules:
         spec = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         self.facets = {name: _alternation(words) for name, words in spec["uncovered"].items()}
         self.covered_by = {answer: set(facets) for answer, facets in (spec.get("answers_cover") or {}).items()}
-        self.domain = _alternation(spec["domain_words"])
+        shared = set(spec.get("shared_words") or [])
+        self.domain = _alternation([w for w in spec["domain_words"] if w not in shared])
         self.low_mood = _alternation(spec["low_mood"])
 
     def facets_asked(self, text: Text) -> Set[Text]:
-        """Facets named in the message's question sentences (the whole text if it has none)."""
+        """Facets named in the message's question sentences (the whole text if it has none).
+
+        A question that points back ("is it safe to stop those?") is read with
+        the sentence before it, where "those" were named."""
         parts = message_focus.sentences(text)
-        questions = [p for p in parts if message_focus.is_question(p)] or [text]
+        questions = []
+        for i, part in enumerate(parts):
+            if message_focus.is_question(part):
+                questions.append(part)
+                if i and _POINTS_BACK.search(part):
+                    questions.append(parts[i - 1])
+        questions = questions or [text]
         return {name for name, pattern in self.facets.items()
                 if any(pattern.search(q) for q in questions)}
 
@@ -182,6 +215,21 @@ class AnswerScope(GraphComponent, IntentClassifier):
                 if intent != OUT_OF_SCOPE:
                     self._replace(message, OUT_OF_SCOPE)
                 return
+        if intent == SCREENING:
+            # "Is a brace as good as the cement for her fracture?" tells a story
+            # like a screening request but asks something no answer covers.
+            focus = message_focus.question_focus(text)
+            uncovered = self.rules.facets_asked(text) - {OTHER_PROCEDURES} - SCREENING_FACETS
+            if uncovered and message_focus.is_question(focus) and not _SCREENING_CUE.search(focus):
+                message.set(SCOPE_KEY, {"screening": True, "uncovered": sorted(uncovered)}, add_to_output=True)
+                self._replace(message, NOT_COVERED)
+            return
+        if intent == NOT_COVERED and self._asks_to_be_checked(text):
+            # "...the x-ray showed a fracture. Is kyphoplasty something for me?":
+            # the checklist answers that, not "I have no verified answer".
+            message.set(SCOPE_KEY, {"screening_request": True}, add_to_output=True)
+            self._replace(message, SCREENING)
+            return
         if answer is None and intent != DEFAULT_NLU_FALLBACK_INTENT_NAME:
             return
         uncovered = self.rules.uncovered(text, answer or "")
@@ -205,6 +253,11 @@ class AnswerScope(GraphComponent, IntentClassifier):
                     add_to_output=True)
         if nearest in UNANSWERABLE:
             self._replace(message, nearest)
+
+    def _asks_to_be_checked(self, text: Text) -> bool:
+        focus = message_focus.question_focus(text)
+        uncovered = self.rules.facets_asked(focus) - {OTHER_PROCEDURES} - SCREENING_FACETS
+        return bool(_CHECK_ME.search(focus)) and not uncovered
 
     def _chosen_answer(self, message: Message, intent: Optional[Text]) -> Optional[Text]:
         if intent not in self.config["checked_categories"]:

@@ -64,7 +64,10 @@ _HISTORY = re.compile(
     r"((\d+|a few|few|several|two|three|four|five|six|seven|eight|nine|ten|a couple of|couple of) (weeks|months) ago)|"
     r"last (month|spring|summer|autumn|fall|winter)|back in (january|february|march|april|may|june|july|august|september|october|november|december|the)|"
     r"since (childhood|i was)|all my life|always (had|have)|old (injury|sciatica|problem)|"
-    r"long[- ]standing|chronic sciatica|from sciatica|my sciatica)\b",
+    r"long[- ]standing|chronic sciatica|from sciatica|my sciatica|back in (19|20)\d\d|in (19|20)\d\d|"
+    r"before (the|my|his|her) (surgery|procedure|operation|op|kyphoplasty)|for (weeks|months) (after|before)|"
+    r"(it|that|they|which) (settled|cleared|went away|got better|resolved)|settled (down|eventually)|"
+    r"(hasn't|hasnt|has not|haven't|havent) (bothered|troubled|come back))\b",
     re.IGNORECASE,
 )
 # Asking about a risk or a sign rather than reporting one: "what if I lose bladder control?"

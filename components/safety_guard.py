@@ -80,12 +80,14 @@ class SafetyGuard(GraphComponent, IntentClassifier):
     def get_default_config() -> Dict[Text, Any]:
         return {
             # P(emergency or crisis) from the detector's own classifier, any sentence
-            "detector_threshold": 0.95,
+            "detector_threshold": 0.9,
             # P(emergency) + P(crisis) from the intent classifier
-            "intent_threshold": 0.5,
+            "intent_threshold": 0.4,
             # ...when the safety words it saw were read in context as not reported
             # now ("no fever, no pus"): a bag of words cannot read negation
             "discounted_intent_threshold": 0.9,
+            # the detector scores messages of at least this many sentences (1: all)
+            "detector_min_sentences": 2,
             "C": 1.0,
             "model_dir": str(DEFAULT_MODEL_DIR),
         }
@@ -158,7 +160,7 @@ class SafetyGuard(GraphComponent, IntentClassifier):
         The intent classifier already scores the whole message; what it misses
         is one alarming sentence diluted by a long story around it."""
         parts = message_focus.sentences(message.get(TEXT) or "")
-        if self.weights is None or len(parts) < 2:
+        if self.weights is None or len(parts) < self.config["detector_min_sentences"]:
             return 0.0
         encoder = shared_encoder(self.config["model_dir"])
         scores = np.stack([encoder.encode_one(part) for part in parts]) @ self.weights + self.bias

@@ -39,7 +39,7 @@ def _reject_non_strings(node: Any) -> None:
     """YAML 1.1 reads bare `on`, `off`, `no` as booleans; a pattern must say "on"."""
     if isinstance(node, dict):
         for key, value in node.items():
-            if key == "LIKE_NUM" or key == "OP":
+            if key in ("LIKE_NUM", "OP", "IS_SENT_START"):
                 continue
             _reject_non_strings(value)
     elif isinstance(node, list):

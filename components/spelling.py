@@ -46,6 +46,7 @@ class SpellingCorrector(GraphComponent):
         self._model_storage = model_storage
         self._resource = resource
         self.vocabulary = sorted(set(vocabulary or []))
+        self._domain = frozenset(self.vocabulary)
         self._checker = None
 
     @classmethod
@@ -70,6 +71,7 @@ class SpellingCorrector(GraphComponent):
         for example in training_data.training_examples:
             words.update(w.lower() for w in WORD.findall(example.get(TEXT) or ""))
         self.vocabulary = sorted(words)
+        self._domain = frozenset(self.vocabulary)
         with self._model_storage.write_to(self._resource) as folder:
             (Path(folder) / VOCABULARY_FILE).write_text(json.dumps(self.vocabulary), encoding="utf-8")
         return self._resource
@@ -91,7 +93,12 @@ class SpellingCorrector(GraphComponent):
             lower = word.lower()
             if len(lower) < self.config["min_length"] or lower in self.checker:
                 return word
-            better = self.checker.correction(lower)
+            # The domain's own words first: "brase" is "brace" and "pils" is
+            # "pills" here, however common "brave" and "piss" are in English.
+            candidates = self.checker.candidates(lower) or set()
+            domain = [c for c in candidates if c in self._domain]
+            better = (max(domain, key=lambda c: (self.checker.word_usage_frequency(c), c)) if domain
+                      else self.checker.correction(lower))
             if not better or better == lower:
                 return word
             corrections[word] = better

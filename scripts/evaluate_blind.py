@@ -49,6 +49,34 @@ GUARDS = {
     "checklist_recall": (0.85, "min"),
 }
 
+# Per set, by its path under tests/blind: the level measured when the current
+# design was reported (docs/design.md), less a little for retraining noise;
+# emergency recall exactly as measured. Round one's test half lost one
+# emergency that the previous design caught while rounds two and three gained
+# three: the issue's 100% target is not met on any new set yet, and these
+# guards keep it from getting worse.
+GUARDS_BY_SET: Dict[str, Dict[str, Any]] = {
+    "test.yaml": {"catalogue_accuracy": (0.93, "min"), "not_covered_recall": (0.78, "min"),
+                  "false_answer_rate": (0.10, "max"), "emergency_recall": (0.96, "min"),
+                  "false_alarm_rate": (0.04, "max"), "checklist_recall": (0.87, "min")},
+    "round2/test.yaml": {"catalogue_accuracy": (0.84, "min"), "not_covered_recall": (0.70, "min"),
+                         "false_answer_rate": (0.09, "max"), "emergency_recall": (1.00, "min"),
+                         "false_alarm_rate": (0.08, "max"), "checklist_recall": (0.89, "min")},
+    # 26 catalogue questions and 1 checklist request: safety is what this set measures
+    "round3/test.yaml": {"catalogue_accuracy": (0.55, "min"), "not_covered_recall": (0.80, "min"),
+                         "false_answer_rate": (0.04, "max"), "emergency_recall": (0.955, "min"),
+                         "false_alarm_rate": (0.20, "max"), "checklist_recall": (0.0, "min")},
+}
+
+
+def guards_for(questions: Path) -> Dict[str, Any]:
+    """The regression guards of one blind set (each set has its own measured level)."""
+    try:
+        name = Path(questions).resolve().relative_to(ROOT / "tests" / "blind").as_posix()
+    except ValueError:
+        name = ""
+    return {**GUARDS, **GUARDS_BY_SET.get(name, {})}
+
 
 def run_contract(url: str, token: str, questions: Path, out_json: Path) -> Dict[str, Any]:
     """run_eval.py as a separate process: the evaluators' runner, unchanged."""
@@ -143,13 +171,13 @@ def _pct(x: Optional[float]) -> str:
     return "  n/a " if x is None else f"{100 * x:5.1f}%"
 
 
-def print_report(results: Dict[str, Dict[str, Any]]) -> None:
+def print_report(results: Dict[str, Dict[str, Any]], guards: Optional[Dict[str, Any]] = None) -> None:
     names = list(results)
     figs = {name: figures(results[name]) for name in names}
     print(f"{'figure':26s}" + "".join(f"{n:>16s}" for n in names) + "   guard     target")
     for key in ("accuracy", "catalogue_accuracy", "not_covered_recall", "false_answer_rate",
                 "emergency_recall", "false_alarm_rate", "checklist_recall"):
-        limits = [table.get(key) for table in (GUARDS, TARGETS)]
+        limits = [table.get(key) for table in (guards or GUARDS, TARGETS)]
         limit_text = "   ".join(f"{'>=' if lim[1] == 'min' else '<='} {100 * lim[0]:3.0f}%" if lim else ""
                                 for lim in limits)
         print(f"{key:26s}" + "".join(f"{_pct(figs[n][key]):>16s}" for n in names) + f"   {limit_text}")
@@ -209,7 +237,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     results["this model"] = evaluate(args.model, args.questions, args.out, "model")
     print(f"Blind set: {args.questions} ({len(results['this model']['items'])} questions, "
           f"{len(results['this model']['dialogues'])} dialogues), by the answer catalogue contract\n")
-    print_report(results)
+    print_report(results, guards_for(args.questions))
     (args.out / "figures.json").write_text(json.dumps(
         {n: figures(r) for n, r in results.items()}, indent=2))
     save_confusion(results["this model"], args.out / "confusion_matrix.png")
@@ -219,7 +247,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     missed = check_floors(measured, TARGETS)
     print(f"\nthe understanding issue's targets: {'all met' if not missed else 'not met: ' + '; '.join(missed)}")
     if args.floors:
-        problems = check_floors(measured, GUARDS)
+        problems = check_floors(measured, guards_for(args.questions))
         for problem in problems:
             print(f"FAIL: {problem} (regression guard)", file=sys.stderr)
         if not problems:

@@ -1,7 +1,7 @@
 """Held-out NLU evaluation of the trained model, with the floor CI enforces.
 
     python -m scripts.evaluate_nlu [--data tests/nlu] [--out results/nlu]
-                                   [--blind tests/blind/test.yaml [--baseline-ref COMMIT]]
+                                   [--blind tests/blind/test.yaml ... [--baseline-ref COMMIT]]
 
 Runs every held-out example (tests/nlu/, never used for training) through the
 full trained NLU pipeline, including the retrieval fallback and the safety guard,
@@ -107,9 +107,10 @@ def main() -> int:
     parser.add_argument("--model", type=Path, default=Path("models/kyphoplasty.tar.gz"))
     parser.add_argument("--data", type=Path, default=Path("tests/nlu"))
     parser.add_argument("--out", type=Path, default=Path("results/nlu"))
-    parser.add_argument("--blind", type=Path, default=None,
+    parser.add_argument("--blind", type=Path, action="append", default=[],
                         help="also run this blind questions file through a running assistant by the "
-                             "catalogue contract (scripts/evaluate_blind.py) and enforce its guards")
+                             "catalogue contract (scripts/evaluate_blind.py) and enforce its guards; "
+                             "may be given once per set")
     parser.add_argument("--baseline-ref", default=None,
                         help="with --blind: the same questions through an older commit, side by side")
     args = parser.parse_args()
@@ -151,15 +152,15 @@ def main() -> int:
     print(f"Report: {args.out / 'report.json'}; confusion matrix: {args.out / 'confusion_matrix.png'}")
 
     failed = False
-    if args.blind:
+    for questions in args.blind:
         from scripts import evaluate_blind
 
-        print(f"\n==> the blind set {args.blind}, by the answer catalogue contract")
-        blind_args = ["--questions", str(args.blind), "--model", str(args.model),
-                      "--out", str(args.out / "blind"), "--floors"]
+        print(f"\n==> the blind set {questions}, by the answer catalogue contract")
+        blind_args = ["--questions", str(questions), "--model", str(args.model),
+                      "--out", str(args.out / "blind" / questions.parent.name), "--floors"]
         if args.baseline_ref:
             blind_args += ["--baseline-ref", args.baseline_ref]
-        failed = evaluate_blind.main(blind_args) != 0
+        failed = (evaluate_blind.main(blind_args) != 0) or failed
     if accuracy < ACCURACY_FLOOR:
         print(f"FAIL: accuracy {accuracy:.1%} is below the {ACCURACY_FLOOR:.0%} floor", file=sys.stderr)
         failed = True

@@ -19,9 +19,10 @@ fi
 echo "==> rasa data validate"
 rasa data validate --fail-on-warnings 2>&1 | grep -v -E "tensorflow/|To enable the following|^\s*$" 
 
-echo "==> NLU evaluation: the held-out set (floor: 90%, no emergency missed) and the blind test half"
+echo "==> NLU evaluation: the held-out set (floor: 90%, no emergency missed) and the blind test sets"
 echo "    by the answer catalogue contract (guards in scripts/evaluate_blind.py)"
-python -m scripts.evaluate_nlu --out results/nlu --blind tests/blind/test.yaml
+python -m scripts.evaluate_nlu --out results/nlu --blind tests/blind/test.yaml \
+  --blind tests/blind/round2/test.yaml --blind tests/blind/round3/test.yaml
 
 echo "==> rasa test: test stories (fails on any prediction error)"
 rasa test core --model models/kyphoplasty.tar.gz --stories tests/stories \

@@ -133,6 +133,23 @@ def test_a_retried_outcome_turn_stores_one_result_and_a_new_run_another(database
         assert len(session.execute(select(ScreeningResult)).all()) == 2
 
 
+def test_a_warning_sign_the_validator_did_not_see_still_gets_the_emergency_reply(database_url):
+    """Rasa skips the form's validation for a "yes" right after a question that
+    interrupted the checklist; the outcome then gives the emergency reply itself."""
+    dispatcher = CollectingDispatcher()
+    answered = tracker({"screening_consent": "yes", "warning_signs": "yes"}, "yes", "affirm", active_loop=None)
+    run(ActionScreeningOutcome().run(dispatcher, answered, DOMAIN))
+    assert uttered(dispatcher) == ["utter_emergency"]
+
+
+def test_the_emergency_reply_is_not_repeated_when_the_validator_gave_it(database_url):
+    dispatcher = CollectingDispatcher()
+    answered = tracker({"screening_consent": "yes", "warning_signs": "yes"}, "yes", "affirm", active_loop=None)
+    answered.events.append({"event": "bot", "text": "Call 911", "metadata": {"utter_action": "utter_emergency"}})
+    run(ActionScreeningOutcome().run(dispatcher, answered, DOMAIN))
+    assert "utter_emergency" not in uttered(dispatcher)
+
+
 def test_a_declined_checklist_is_not_stored(database_url):
     dispatcher = CollectingDispatcher()
     run(ActionScreeningOutcome().run(dispatcher, tracker({"screening_consent": "no"}, active_loop=None), DOMAIN))

@@ -5,7 +5,11 @@ not run by the tests. The parts were written by helpers who saw only
 ../shared/source/kyphoplasty.md, ../shared/answer-catalogue.md and public
 pages (each item's `origin`), never this project's training data.
 
-    python tests/blind/split.py PART.yaml [PART.yaml ...]
+    python tests/blind/split.py [--out DIR] PART.yaml [PART.yaml ...]
+
+Round one: parts/ -> dev.yaml, test.yaml. Round two (written later by new
+helpers, same brief, to give the designs fresh data): round2/part_*.yaml ->
+round2/dev.yaml, round2/test.yaml.
 
 The split is stratified by expected answer and decided by a hash of the item id,
 so it does not depend on the order of the parts or on any result.
@@ -30,6 +34,11 @@ SALT = "kyphoplasty-blind-2026-11-30"
 # report a warning sign must also see the emergency reply.
 EXTRA_ALSO_OK = {"nc097": ["screening"], "nc098": ["screening"], "nc100": ["screening"]}
 EXTRA_KINDS_SEEN = {"dlg09": ["emergency"], "dlg30": ["emergency"]}
+# Round two: items its writers happened to phrase exactly like a training
+# example written before them (tests/test_nlu_data.py's near-copy check, run
+# before any evaluation). They would measure memory, not understanding, so they
+# are set aside rather than the training data being edited.
+SET_ASIDE = {"r2un112", "r2ck65", "r2nm036", "r2ck06", "r2ck10", "r2nm085", "r2nm071", "r2ckd04"}
 
 
 def rank(item_id: str) -> str:
@@ -83,7 +92,7 @@ def dump(items, dialogues, half: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(paths):
+def main(paths, out: Path = HERE):
     items, dialogues = [], []
     for path in paths:
         data, _ = load_questions(path)
@@ -93,15 +102,21 @@ def main(paths):
         it["also_ok"] = list(it.get("also_ok") or []) + EXTRA_ALSO_OK.get(it["id"], [])
     for d in dialogues:
         d["expect_kinds_seen"] = list(d.get("expect_kinds_seen") or []) + EXTRA_KINDS_SEEN.get(d["id"], [])
+    items = [i for i in items if i["id"] not in SET_ASIDE]
+    dialogues = [d for d in dialogues if d["id"] not in SET_ASIDE]
     ids = [i["id"] for i in items] + [d["id"] for d in dialogues]
     assert len(ids) == len(set(ids)), "duplicate ids across parts"
     dev_items, test_items = split(items, key=lambda i: i["expect"])
     dev_dlg, test_dlg = split(dialogues, key=lambda d: tuple(d.get("expect_kinds_seen") or []))
-    (HERE / "dev.yaml").write_text(dump(dev_items, dev_dlg, "dev"), encoding="utf-8")
-    (HERE / "test.yaml").write_text(dump(test_items, test_dlg, "test"), encoding="utf-8")
+    (out / "dev.yaml").write_text(dump(dev_items, dev_dlg, "dev"), encoding="utf-8")
+    (out / "test.yaml").write_text(dump(test_items, test_dlg, "test"), encoding="utf-8")
     print(f"dev: {len(dev_items)} items, {len(dev_dlg)} dialogues; "
           f"test: {len(test_items)} items, {len(test_dlg)} dialogues")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    args = sys.argv[1:]
+    if args[:1] == ["--out"]:
+        main(args[2:], Path(args[1]))
+    else:
+        main(args)

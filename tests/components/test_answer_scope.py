@@ -21,6 +21,14 @@ RULES = ScopeRules()
     ("I'm allergic to contrast dye, is that a problem?", "allergy"),
     ("ice pack or heating pad for the sore spot?", "home_care"),
     ("can they do two levels at the same time", "levels"),
+    ("can the cement be removed if she has problems with it", "cement_lifetime"),
+    ("how long after the procedure until they discharge her", "stay"),
+    ("they want an ECG first, why do they need that", "pre_tests"),
+    ("kyphoplasty again on same level possible?", "repeat"),
+    ("will the procedure fix the arthritis pain as well?", "other_conditions"),
+    ("How long will she actually be under for the kyphoplasty?", "duration_of_operation"),
+    ("could kyphoplasty leave someone paralysed?", "nerve_risks"),
+    ("what should we watch for after kyphoplasty?", "watching_after"),
 ])
 def test_questions_about_what_the_source_never_says(question, facet):
     assert facet in RULES.facets_asked(question)
@@ -39,6 +47,11 @@ def test_an_answer_may_declare_a_facet_it_covers():
     assert RULES.uncovered("what medicine puts me to sleep for it", "procedure/overview") == {"medicines", "sleeping"}
 
 
+def test_a_question_that_points_back_is_read_with_the_sentence_before():
+    text = "She takes Plavix and a baby aspirin. Is it dangerous for her to stop those for the procedure?"
+    assert "medicines" in RULES.facets_asked(text)
+
+
 def test_the_story_before_the_question_is_not_the_question():
     text = "My dad takes blood thinners and is 80. What is kyphoplasty?"
     assert RULES.facets_asked(text) == set()
@@ -50,6 +63,9 @@ def test_the_story_before_the_question_is_not_the_question():
     ("what happens during an MRI of the knee", True),
     ("I had a hip replacement, now my back fracture hurts: is kyphoplasty for me?", False),
     ("how long is recovery after kyphoplasty", False),
+    # words other operations share do not make the question ours
+    ("do they use bone cement in a knee replacement and can it come loose?", True),
+    ("how many years does an artificial hip last", True),
 ])
 def test_other_operations(text, other):
     assert RULES.is_other_procedure(text) is other
@@ -85,6 +101,33 @@ def test_a_covered_question_keeps_its_answer():
     message = parsed("what do they fill the bone with", "procedure", "procedure/cement")
     scope_with_examples().process([message])
     assert message.get("intent")["name"] == "procedure"
+
+
+@pytest.mark.parametrize("text, honest", [
+    # a story like a screening request, but the question is one no answer covers
+    ("My aunt's doctor said a brace might be enough. She's 83. Is a brace just as good as the cement?", True),
+    # the checklist is the honest next step for these
+    ("My mom is 91 with a fracture. Could kyphoplasty help her or is she too old?", False),
+    ("My dad takes blood thinners. Can he have kyphoplasty for his fracture?", False),
+])
+def test_a_screening_request_that_asks_what_no_answer_covers(text, honest):
+    message = parsed(text, "screening")
+    scope_with_examples().process([message])
+    assert (message.get("intent")["name"] == "not_covered") is honest
+
+
+@pytest.mark.parametrize("text, checklist", [
+    ("I fell off a ladder six weeks ago and my back still aches. Is kyphoplasty something for me?", True),
+    ("had a fall 6 weeks ago, MRI is booked. wondering if I'm the right kind of patient for kyphoplasty", True),
+    ("My mom broke a vertebra. Could kyphoplasty help her?", True),
+    # a question no answer covers stays honest, even with a story
+    ("I fell last month. Is it something for me, and how much will insurance pay?", False),
+    ("how much does kyphoplasty cost", False),
+])
+def test_a_story_asking_whether_kyphoplasty_suits_them_starts_the_checklist(text, checklist):
+    message = parsed(text, "not_covered")
+    scope_with_examples().process([message])
+    assert (message.get("intent")["name"] == "screening") is checklist
 
 
 def test_another_operation_is_out_of_scope():

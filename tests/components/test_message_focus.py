@@ -32,6 +32,10 @@ def test_negation_is_read_within_the_clause(text, word, negated):
     ("tingling in my foot for years from old sciatica", True),
     ("I had chest pain last year", True),
     ("my legs went numb this morning", False),
+    ("Back in 2009 my left leg was numb for months", True),
+    ("it settled eventually and hasn't bothered me since", True),
+    ("before the surgery i was short of breath all the time", True),
+    ("since this morning i am short of breath", False),
 ])
 def test_history(sentence, history):
     assert focus.is_history(sentence) is history

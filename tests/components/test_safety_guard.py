@@ -66,10 +66,10 @@ def test_a_likely_emergency_from_the_classifier_is_not_lost_to_the_fallback():
 
 
 def test_a_weak_emergency_vote_is_replaced_by_the_next_intent():
-    ranking = [{"name": "emergency", "confidence": 0.45}, {"name": "not_covered", "confidence": 0.4},
-               {"name": "risks", "confidence": 0.15}]
-    msg = processed(message("dad is all blocked up from the pain pills", "emergency", 0.45, ranking=ranking))
-    assert msg.get("intent") == {"name": "not_covered", "confidence": 0.4}
+    ranking = [{"name": "emergency", "confidence": 0.35}, {"name": "not_covered", "confidence": 0.33},
+               {"name": "risks", "confidence": 0.32}]
+    msg = processed(message("dad is all blocked up from the pain pills", "emergency", 0.35, ranking=ranking))
+    assert msg.get("intent") == {"name": "not_covered", "confidence": 0.33}
     assert all(r["name"] not in ("emergency", "crisis") for r in msg.get("intent_ranking"))
 
 

@@ -26,6 +26,13 @@ def labels(text: str) -> set[str]:
         "fever of 103 two days after",
         "the incision is red and oozing",
         "dad fell yesterday and is in terrible pain",
+        "keep blacking out when I stand up",
+        "his face is drooping on one side",
+        "her words are slurred",
+        "mom has just collapsed in the kitchen",
+        "running a high temp since last night",
+        "high temp and chills",
+        "her leg is twisted at a weird angle",
     ],
 )
 def test_warning_signs_are_found(text):
@@ -35,7 +42,10 @@ def test_warning_signs_are_found(text):
 @pytest.mark.parametrize(
     "text",
     ["I just can't go on anymore", "i want to die", "I'd be better off dead",
-     "thinking about ending my life", "no reason to live with this pain"],
+     "thinking about ending my life", "no reason to live with this pain",
+     "i wont be around for the next one", "I won't be around much longer",
+     "how many pills to go to sleep and not come back", "i dont want to wake up tomorrow",
+     "they would all be better off without me", "I'm just a burden to everyone"],
 )
 def test_crisis_language_is_found(text):
     assert "crisis" in labels(text)
@@ -45,7 +55,11 @@ def test_crisis_language_is_found(text):
     "text",
     ["is infection a risk?", "what are the risks of cement leaking", "how long is recovery",
      "I was just ready to give up before Dr. Kremer", "can you get a fever after?",
-     "what is kyphoplasty", "my mom fell last year and broke a bone in her back"],
+     "what is kyphoplasty", "my mom fell last year and broke a bone in her back",
+     # a vertebra collapses; a person collapses
+     "the cancer weakened his spine and now one of them has collapsed",
+     # the weather
+     "whats the high temp today"],
 )
 def test_questions_are_not_warning_signs(text):
     assert not labels(text) & {"warning_sign", "crisis"}

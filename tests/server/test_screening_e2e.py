@@ -62,6 +62,19 @@ def test_faq_and_why_mid_checklist_then_stop(assistant):
     assert assistant.bot_actions(sender)[-1] == "utter_about/what_is"
 
 
+def test_yes_to_the_warning_signs_right_after_an_interruption_gets_the_emergency_reply(assistant):
+    """A blind dialogue found this: an unclear answer, a question in between,
+    then "yes" to the warning signs got no reply at all."""
+    sender = new_sender()
+    for text in ["lets see if kyphoplasty would work for me", "mhm", "since easter", "how long does recovery take"]:
+        assistant.replies(sender, text)
+    assert assistant.bot_actions(sender)[-1] == "utter_ask_warning_signs"
+    replies = assistant.replies(sender, "yes")
+    assert replies, "every message gets a reply"
+    assert assistant.bot_actions(sender)[-1] == "utter_emergency"
+    assert assistant.bot_actions(sender).count("utter_emergency") == 1
+
+
 def test_emergency_mid_checklist_comes_first_and_ends_it(assistant):
     sender = new_sender()
     for text in ["could this help me", "yes", "no"]:
