@@ -8,11 +8,12 @@ staff console (`ConsoleSettings`).
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import List
 
-from pydantic import BaseSettings, Field
+from pydantic import BaseSettings, Field, validator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
@@ -27,6 +28,14 @@ class Settings(BaseSettings):
     # domain's initial slot values, which is true for any clinic.
     care_team_phone: str = Field("the phone number on your appointment papers", env="CARE_TEAM_PHONE")
     care_team_hours: str = Field("during office hours", env="CARE_TEAM_HOURS")
+    # The numbers an emergency reply offers to call (a tap-to-call link in the widget):
+    # the practice's country's emergency number and, for a crisis, its crisis line.
+    # The reply texts in domain.yml name 911 and 988; a practice elsewhere changes both.
+    emergency_number: str = Field("911", env="EMERGENCY_NUMBER")
+    crisis_line: str = Field("988", env="CRISIS_LINE")
+    # The title patients see over a catalogue answer's source passage ("Where this
+    # comes from"): the document every answer is derived from, as the practice names it.
+    source_title: str = Field("Kyphoplasty: patient information", env="SOURCE_TITLE")
 
     # Region for reading phone numbers written without a country code.
     phone_region: str = Field("US", env="PHONE_REGION")
@@ -43,6 +52,14 @@ class Settings(BaseSettings):
 
     class Config:
         case_sensitive = False
+
+    @validator("emergency_number", "crisis_line")
+    def _dialable(cls, value: str) -> str:  # noqa: N805 - pydantic's signature
+        """A number a phone can dial from a tel: link, refused at start-up otherwise, not in an emergency."""
+        value = value.strip()
+        if not re.fullmatch(r"\+?[0-9][0-9 ().-]{0,30}", value):
+            raise ValueError("must be a phone number: digits, a leading + and spaces, dots, dashes, brackets")
+        return value
 
 
 @lru_cache(maxsize=1)

@@ -28,6 +28,16 @@ it and read the replies. Here:
   patient and was missing from the record. A failed turn sends nothing and is
   acknowledged `{"ok": false, "retry": true}`; the widget shows "not sent,
   retrying" and sends it again.
+* Each reply carries what the widget needs to present it (`reply_metadata`):
+  which response it is, the source passages of a catalogue answer, and the
+  slot values its variation was chosen for. Rasa's output sent the text alone,
+  so the widget could not tell an emergency reply or show where an answer
+  comes from. A catalogue answer also carries `message_ts`, its bot event's
+  timestamp: the id a "was this helpful?" tap names it by.
+* `feedback` ({answer_id, message_ts, helpful}) stores a tap under a catalogue
+  answer (bot/db/feedback.py), only from a socket bound to a conversation, only
+  for an answer that conversation's tracker shows was given at that time, and
+  rate-limited with the chat's messages. The first tap on an answer stands.
 """
 from __future__ import annotations
 
@@ -43,7 +53,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.db import deliveries
+from bot.db import deliveries, feedback
 from bot.rate_limits import Buckets
 from bot.settings import WidgetSettings
 from bot.widget import tokens
@@ -54,6 +64,7 @@ logger = logging.getLogger(__name__)
 REFUSED_EVENT = "message_refused"
 SESSION_REFUSED_EVENT = "session_refused"
 SESSION_REPLACED_EVENT = "session_replaced"
+FEEDBACK_EVENT = "feedback"
 RETRY_AFTER_SECONDS = 2
 
 
@@ -67,10 +78,51 @@ class RepliesAfterTheTurn(SocketIOOutput):
     async def _send_message(self, socket_id: Text, response: Any) -> None:
         self.held.append((socket_id, response))
 
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        """Rasa's sending, with `reply_metadata` on the last part of the reply.
+
+        The last part, because Rasa splits a text at blank lines and puts the
+        buttons on the last part: what belongs under the answer goes there too.
+        """
+        metadata = reply_metadata(message)
+        before = len(self.held)
+        await super().send_response(recipient_id, message)
+        if metadata and len(self.held) > before and isinstance(self.held[-1][1], dict):
+            socket_id, last = self.held[-1]
+            self.held[-1] = (socket_id, {**last, "metadata": metadata})
+
     async def send_held(self) -> None:
         for socket_id, response in self.held:
             await self.sio.emit(self.bot_message_evt, response, room=socket_id)
         self.held = []
+
+
+def reply_metadata(message: Dict[Text, Any]) -> Dict[str, Any]:
+    """What of a bot message's metadata the browser is given: a whitelist.
+
+    `utter_action` (the response, e.g. `utter_emergency`), `source` (a catalogue
+    answer's passages, from the response's own `metadata`) and `variation` (slot
+    name to value of the variation's condition, e.g. `emergency_kind: crisis`).
+    Nothing else (model ids, whatever an action adds) leaves the server.
+    """
+    metadata: Dict[str, Any] = {}
+    if isinstance(message.get("utter_action"), str):
+        metadata["utter_action"] = message["utter_action"]
+    response_metadata = message.get("metadata")
+    source = response_metadata.get("source") if isinstance(response_metadata, dict) else None
+    if isinstance(source, list) and source and all(isinstance(passage, str) for passage in source):
+        metadata["source"] = source
+    timestamp = feedback.valid_timestamp(message.get("timestamp"))
+    if timestamp is not None and feedback.catalogue_answer_id(metadata.get("utter_action")):
+        metadata["message_ts"] = timestamp  # names the answer in a "was this helpful?" tap
+    conditions = message.get("condition")
+    if isinstance(conditions, list):
+        variation = {c["name"]: c["value"] for c in conditions
+                     if isinstance(c, dict) and c.get("type") == "slot" and isinstance(c.get("name"), str)
+                     and isinstance(c.get("value"), (str, int, float, bool))}
+        if variation:
+            metadata["variation"] = variation
+    return metadata
 
 
 def delivery_key(conversation: str, message_id: Any) -> Optional[str]:
@@ -238,6 +290,37 @@ class SecureSocketIOInput(SocketIOInput):
                 deliveries.settle("widget", key, handled=True)
             await output.send_held()
             return {"ok": True, "message_id": message_id}
+
+        @sio.on(FEEDBACK_EVENT, namespace=namespace)
+        async def handle_feedback(sid: Text, data: Any) -> Dict[str, Any]:
+            """A "was this helpful?" tap: stored once, for an answer this conversation was given."""
+            data = data if isinstance(data, dict) else {}
+            socket_session = await sio.get_session(sid, namespace=namespace)
+            conversation = socket_session.get("conversation")
+            if not conversation:
+                return {"ok": False, "error": "no_session"}
+            wait = max(self.chat_limit.retry_after(conversation),
+                       self.address_limit.retry_after(socket_session.get("address", "")))
+            if wait:
+                return {"ok": False, "error": "slow_down", "retry": True, "retry_after": wait}
+            answer_id, helpful = data.get("answer_id"), data.get("helpful")
+            message_ts = feedback.valid_timestamp(data.get("message_ts"))
+            if (not isinstance(answer_id, str) or len(answer_id) > 255
+                    or feedback.catalogue_answer_id(feedback.ANSWER_PREFIX + answer_id) != answer_id
+                    or not isinstance(helpful, bool) or message_ts is None):
+                return {"ok": False, "error": "invalid"}
+            try:
+                agent = next(iter(socketio_webhook.apps)).ctx.agent
+                tracker = await agent.tracker_store.retrieve_full_tracker(conversation)
+                events = [event.as_dict() for event in tracker.events] if tracker else []
+                given_at = feedback.answer_given(events, message_ts, answer_id)
+                if given_at is None:
+                    return {"ok": False, "error": "unknown_answer"}
+                stored = feedback.record(conversation, answer_id, helpful, given_at, channel=self.name())
+            except Exception as error:  # noqa: BLE001 - a store that failed: the widget may try again
+                logger.error("feedback not stored: %s", type(error).__name__)
+                return {"ok": False, "error": "not_stored", "retry": True, "retry_after": RETRY_AFTER_SECONDS}
+            return {"ok": True, "duplicate": not stored}
 
         return socketio_webhook
 

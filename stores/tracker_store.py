@@ -16,7 +16,10 @@ patient's message (maybe an emergency) is acknowledged and never stored. Here:
   connection the server dropped is replaced instead of failing the next turn,
   and a connection lost mid-save is retried;
 - the count of stored events and the new rows are one transaction, and the
-  event broker hears of events only once they are committed.
+  event broker hears of events only once they are committed;
+- a turn that erased the conversation ("forget me", bot/db/erasure.py) deletes
+  the conversation's rows here too and is stored from the erasing action on:
+  the confirming "yes" is not written back.
 Bounded: after `TRACKER_STORE_RETRY_SECONDS` the error is raised.
 
 Long conversations stay cheap (`TRACKER_WINDOW_TURNS`). Stock Rasa reloads and
@@ -48,11 +51,13 @@ from rasa.core.agent import Agent
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore, create_engine_kwargs
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import (ActionExecuted, ActiveLoop, Event, Restarted, SessionStarted, SlotSet,
+                                     UserUttered)
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.engine import URL
 
+from bot.db.erasure import ERASING_ACTION
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -64,6 +69,8 @@ FIRST_PAUSE_SECONDS = 0.05
 LONGEST_PAUSE_SECONDS = 1.0
 WINDOWS_KEPT = 2000  # long conversations whose window this process keeps (least recently used go)
 LOADED_EVENTS = "_durable_loaded_events"  # on a tracker: how many of its events are stored already
+# a window is dropped (the conversation read afresh) after either
+RESTARTS = {SessionStarted.type_name, Restarted.type_name}
 
 
 @dataclass
@@ -139,7 +146,7 @@ class DurableSQLTrackerStore(SQLTrackerStore):
             newer = await self._with_retries("read a conversation", lambda: self._rows_after(
                 sender_id, window.last_row_id))
             newer_events = [data for _, data in newer]
-            if not any(data.get("event") == SessionStarted.type_name for data in newer_events):
+            if not any(data.get("event") in RESTARTS for data in newer_events):
                 self._windows.move_to_end(sender_id)
                 window.events += newer_events
                 if newer:
@@ -184,6 +191,14 @@ class DurableSQLTrackerStore(SQLTrackerStore):
                 else:
                     stored = loaded
                 new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
+                erased_from = erasure_start(new_events)
+                if erased_from is not None:
+                    # The action server deleted the project's rows; the conversation's
+                    # own are deleted here, where they live (the tracker store may have
+                    # a database of its own), with this turn kept from the action on.
+                    session.query(self.SQLEvent).filter(
+                        self.SQLEvent.sender_id == tracker.sender_id).delete(synchronize_session=False)
+                    new_events = new_events[erased_from:]
                 rows = []
                 for event in new_events:
                     data = event.as_dict()
@@ -210,7 +225,7 @@ class DurableSQLTrackerStore(SQLTrackerStore):
     def _remember_window(self, tracker: DialogueStateTracker, new_events: List[Event],
                          last_row_id: Optional[int]) -> None:
         sender = tracker.sender_id
-        if not self.window_turns or any(isinstance(e, SessionStarted) for e in new_events):
+        if not self.window_turns or any(isinstance(e, (SessionStarted, Restarted)) for e in new_events):
             self._windows.pop(sender, None)  # a new session starts short: read it whole
             return
         if last_row_id is None:
@@ -226,6 +241,22 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         self._windows.move_to_end(sender)
         while len(self._windows) > WINDOWS_KEPT:
             self._windows.popitem(last=False)
+
+
+def erasure_start(new_events: List[Event]) -> Optional[int]:
+    """Where this turn's events are to be stored from, if the patient's conversation
+    was erased in it (bot/db/erasure.py): the erasing action; None for any other turn.
+
+    Rasa writes a turn after its actions ran: the "yes" that confirmed the
+    deletion, the slots it set and the turn's first steps would otherwise be
+    stored again. Only when the action also restarted the conversation (it
+    does not when the deletion failed).
+    """
+    for index, event in enumerate(new_events):
+        if (isinstance(event, ActionExecuted) and event.action_name == ERASING_ACTION
+                and any(isinstance(later, Restarted) for later in new_events[index + 1:])):
+            return index
+    return None
 
 
 def window_start(events: List[Event], turns: int) -> Optional[int]:

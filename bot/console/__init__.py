@@ -54,12 +54,13 @@ def create_app(database_url: Optional[str] = None, settings: Optional[ConsoleSet
     app.config.update(config)
     csrf.init_app(app)
 
-    from bot.console import auth, views
+    from bot.console import auth, feedback, views
 
     # Before the blueprints: their routes use it for every row id.
     app.url_map.converters["row_id"] = RowIdConverter
     app.register_blueprint(auth.bp)
     app.register_blueprint(views.bp)
+    app.register_blueprint(feedback.bp)
     app.before_request(auth.load_user)
 
     @app.after_request

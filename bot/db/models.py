@@ -71,6 +71,26 @@ class PlatformDelivery(Base):
     claimed_at = Column(DateTime(timezone=True), nullable=False, default=utc_now, index=True)
 
 
+class AnswerFeedback(Base):
+    """A patient's "was this helpful?" tap under one catalogue answer (bot/db/feedback.py).
+
+    The answer is identified by its bot event's timestamp in Rasa's tracker (the
+    one id the reply and the stored event share); one row per answer, the first
+    tap stands. Deleted with the conversation when a patient asks to be forgotten.
+    """
+
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("conversation_id", "message_ts", name="uq_feedback_conversation_message"),)
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    answer_id = Column(String(255), nullable=False, index=True)  # catalogue id, e.g. recovery/timeline
+    helpful = Column(Boolean, nullable=False)
+    message_ts = Column(Float, nullable=False)  # the answer's bot event timestamp
+    channel = Column(String(64), nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
+
+
 # --- Staff review console (bot/console) -------------------------------------------
 # Staff accounts, the audit log and the review state. Conversations themselves stay
 # in Rasa's `events` table; `conversation_summaries` / `conversation_answers` are a

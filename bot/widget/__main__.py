@@ -16,7 +16,7 @@ def main() -> int:
         print("the socket.io client is not vendored: run `npm ci` in bot/widget, "
               "then `python -m bot.widget.vendor`", file=sys.stderr)
         return 1
-    server = WidgetServer(settings, tokens.load_secret(), get_settings().care_team_phone)
+    server = WidgetServer(settings, tokens.load_secret(), get_settings())
     host, port = server.server_address[:2]
     print(f"demo page with the chat widget on http://{host}:{port}/ "
           f"(chat server {settings.socket_url})", flush=True)

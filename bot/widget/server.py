@@ -17,7 +17,7 @@ from typing import Optional
 from urllib.parse import urlsplit
 
 from bot.rate_limits import Buckets
-from bot.settings import WidgetSettings
+from bot.settings import Settings, WidgetSettings
 from bot.widget import tokens
 
 HERE = Path(__file__).resolve().parent
@@ -32,12 +32,20 @@ def _origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def widget_config(settings: WidgetSettings, care_team_phone: str) -> dict:
-    """The small config object a practice pastes with the script tag."""
+def widget_config(settings: WidgetSettings, assistant: Settings) -> dict:
+    """The small config object a practice pastes with the script tag.
+
+    The numbers and the source's title come from the assistant's settings, the
+    same ones the other channels read, so the widget cannot offer a different
+    emergency number than the practice configured.
+    """
     return {
         "socketUrl": settings.socket_url,
         "title": f"{settings.practice_name} assistant",
-        "phone": care_team_phone,
+        "phone": assistant.care_team_phone,
+        "emergencyNumber": assistant.emergency_number,
+        "crisisLine": assistant.crisis_line,
+        "sourceTitle": assistant.source_title,
         "maxMessageChars": settings.max_message_chars,
     }
 
@@ -53,10 +61,10 @@ def content_security_policy(settings: WidgetSettings) -> str:
 class WidgetServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, settings: WidgetSettings, secret: str, care_team_phone: str) -> None:
+    def __init__(self, settings: WidgetSettings, secret: str, assistant: Settings) -> None:
         self.settings = settings
         self.secret = secret
-        config = json.dumps(widget_config(settings, care_team_phone))
+        config = json.dumps(widget_config(settings, assistant))
         self.page = DEMO_PAGE.read_text(encoding="utf-8").replace(
             "{{WIDGET_CONFIG}}", html.escape(config, quote=True)).encode("utf-8")
         self.csp = content_security_policy(settings)

@@ -9,7 +9,17 @@
  * file). Every message is rendered with textContent, never as HTML.
  * The conversation (rendered messages, unsent messages, the signed session
  * token) is kept in sessionStorage: it survives a reload and goes away with
- * the tab, which suits health conversations on shared computers.
+ * the tab, which suits health conversations on shared computers. The text
+ * size is kept in localStorage: it says nothing about the person's health and
+ * should still be right on their next visit.
+ *
+ * A reply's `metadata` (channels/socketio.py) says which response it is: the
+ * emergency reply is shown as an alert with tap-to-call links, and a catalogue
+ * answer gets a "Where this comes from" control over its source passages and
+ * a "Was this helpful? Yes / No" pair: one tap, optional, sent over the chat's
+ * own socket (the server stores it only for an answer this conversation was
+ * given), then replaced by a short thank-you. Tapping it never moves focus away
+ * from the text box.
  */
 (function () {
   "use strict";
@@ -25,18 +35,46 @@
     sessionUrl: new URL("/session", base).href,
     title: "Ask our assistant",
     phone: "the phone number on your appointment papers",
+    // the practice's numbers (bot/settings.py: EMERGENCY_NUMBER, CRISIS_LINE, SOURCE_TITLE)
+    emergencyNumber: "911",
+    crisisLine: "988",
+    sourceTitle: "Kyphoplasty: patient information",
     maxMessageChars: 1000,
     ackTimeoutMs: 45000,
     storageKey: "kyphoChat.v1",
+    textSizeKey: "kyphoChat.textSize",
     greeting: "Hello! I can answer questions about kyphoplasty, a treatment for spine fractures. " +
       "I can also walk you through a short checklist.",
     starters: [
       { title: "What is kyphoplasty?", payload: "What is kyphoplasty?" },
       { title: "Start the checklist", payload: "/screening" }
     ],
-    disclaimer: "General information, not medical advice. In an emergency call 911."
+    disclaimer: null
   };
   Object.keys(userConfig).forEach(function (key) { config[key] = userConfig[key]; });
+  if (!config.disclaimer) {
+    config.disclaimer = "General information, not medical advice. In an emergency call " + config.emergencyNumber + ".";
+  }
+
+  // The response the emergency reply comes from (the answer catalogue contract),
+  // and the value of its condition slot that picks the crisis variation (domain.yml).
+  var EMERGENCY_REPLY = "utter_emergency";
+  // "forget me" confirmed: the server deleted the conversation (actions/forget_me.py)
+  var FORGOTTEN_REPLY = "utter_forget_me_done";
+  var CRISIS = "crisis";
+  // A catalogue answer's response: "utter_" + an answer id with a "/" (the catalogue
+  // contract); chitchat is a retrieval response too but no answer from the source.
+  function catalogueAnswerId(utterAction) {
+    if (typeof utterAction !== "string" || utterAction.indexOf("utter_") !== 0) { return null; }
+    var id = utterAction.slice("utter_".length);
+    return id.indexOf("/") > 0 && id.indexOf("chitchat/") !== 0 ? id : null;
+  }
+  // Text sizes: the root font size; everything in widget.css is in em, so it all scales.
+  var TEXT_SIZES = [
+    { key: "standard", name: "standard" },
+    { key: "large", name: "large" },
+    { key: "largest", name: "largest" }
+  ];
 
   // ---- state kept across reloads
   var state = load();
@@ -67,9 +105,30 @@
   var panel = el("section", { id: uid + "-panel", "class": "kc-panel", "aria-labelledby": uid + "-title", hidden: "" });
   var header = el("div", { "class": "kc-header" });
   var title = el("h2", { id: uid + "-title", "class": "kc-title" }, config.title);
-  var restart = el("button", { type: "button", "class": "kc-restart" }, "Start over");
   var close = el("button", { type: "button", "class": "kc-close", "aria-label": "Close chat" }, "\u00d7");
-  header.append(title, restart, close);
+  header.append(title, close);
+  // "Start over" sits at the other end of the panel from the close button (a
+  // slip of the finger must not wipe a conversation) and asks first.
+  var toolbar = el("div", { "class": "kc-toolbar" });
+  var restart = el("button", { type: "button", "class": "kc-restart", "aria-expanded": "false",
+    "aria-controls": uid + "-confirm" }, "Start over");
+  var sizes = el("div", { "class": "kc-sizes", role: "group", "aria-labelledby": uid + "-sizes" });
+  sizes.append(el("span", { id: uid + "-sizes", "class": "kc-sizes-label" }, "Text size"));
+  var sizeButtons = TEXT_SIZES.map(function (size) {
+    // the name starts with the visible "A" ("A, largest"), so voice control finds it too
+    var button = el("button", { type: "button", "class": "kc-size kc-size-" + size.key, "aria-pressed": "false",
+      "aria-label": "A, " + size.name, "data-size": size.key }, "A");
+    button.addEventListener("click", function () { setTextSize(size.key); });
+    sizes.append(button);
+    return button;
+  });
+  toolbar.append(restart, sizes);
+  var confirmBox = el("div", { id: uid + "-confirm", "class": "kc-confirm", role: "group",
+    "aria-labelledby": uid + "-confirm-q", hidden: "" });
+  var confirmYes = el("button", { type: "button", "class": "kc-confirm-yes" }, "Yes, start over");
+  var confirmNo = el("button", { type: "button", "class": "kc-confirm-no" }, "No, keep this conversation");
+  confirmBox.append(el("p", { id: uid + "-confirm-q", "class": "kc-confirm-q" },
+    "Start over? This clears this conversation from the screen and starts a new one."), confirmYes, confirmNo);
   var disclaimer = el("p", { "class": "kc-disclaimer" }, config.disclaimer);
   var log = el("div", { "class": "kc-log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
     "aria-label": "Conversation", tabindex: "0" });
@@ -84,20 +143,131 @@
   var hint = el("p", { id: uid + "-hint", "class": "kc-hint" }, "Press Enter to send, Shift+Enter for a new line.");
   var send = el("button", { type: "submit", "class": "kc-send" }, "Send");
   form.append(label, input, send, hint);
-  panel.append(header, disclaimer, log, typing, notice, form);
+  panel.append(header, toolbar, confirmBox, disclaimer, log, typing, notice, form);
   root.append(launcher, panel);
 
   // ---- rendering
   function renderMessage(message, announce) {
     var item = el("div", { "class": "kc-msg kc-" + message.from });
-    item.append(el("span", { "class": "kc-sr" }, message.from === "user" ? "You said: " : "Assistant: "));
+    if (message.urgent) {
+      // its own colour and icon, and an alert: a screen reader interrupts with it
+      item.classList.add("kc-urgent");
+      item.setAttribute("role", "alert");
+      item.append(warningIcon(), el("span", { "class": "kc-sr" }, "Urgent. Assistant: "));
+    } else {
+      item.append(el("span", { "class": "kc-sr" }, message.from === "user" ? "You said: " : "Assistant: "));
+    }
     item.append(el("span", { "class": "kc-text" }, message.text));
+    if (message.urgent) { item.append(callLinks(message.urgent)); }
+    if (message.source && message.source.length) { item.append(renderSource(message.source)); }
+    if (message.feedback) { item.append(renderFeedback(message)); }
     if (message.pending) { item.classList.add("kc-pending"); }
     if (message.retrying) { item.classList.add("kc-retrying"); }
     if (message.id) { item.setAttribute("data-id", message.id); }
     log.append(item);
     if (message.buttons && message.buttons.length) { renderButtons(message.buttons, message.answered); }
-    if (announce !== false) { log.scrollTop = log.scrollHeight; }
+    if (announce !== false) { scrollToEnd(); }
+  }
+
+  function warningIcon() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("class", "kc-urgent-icon");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", "M12 2 1 21h22L12 2zm1 15h-2v2h2v-2zm0-8h-2v6h2V9z");
+    svg.append(path);
+    return svg;
+  }
+
+  function dialable(number) { return String(number || "").replace(/[^0-9+]/g, ""); }
+
+  // Tap-to-call for the practice's numbers; the crisis variation leads with the crisis line.
+  function callLinks(kind) {
+    var links = el("p", { "class": "kc-call" });
+    var add = function (scheme, verb, number) {
+      if (!dialable(number)) { return; }
+      links.append(el("a", { "class": "kc-call-link", href: scheme + ":" + dialable(number) }, verb + " " + number));
+    };
+    if (kind === CRISIS) {
+      add("tel", "Call", config.crisisLine);
+      add("sms", "Text", config.crisisLine);
+    }
+    add("tel", "Call", config.emergencyNumber);
+    return links;
+  }
+
+  var sourceCount = 0;
+  function renderSource(passages) {
+    var box = el("div", { "class": "kc-source" });
+    var id = uid + "-source-" + (++sourceCount);
+    var toggle = el("button", { type: "button", "class": "kc-source-toggle", "aria-expanded": "false",
+      "aria-controls": id }, "Where this comes from");
+    var figure = el("figure", { id: id, "class": "kc-source-passage", hidden: "" });
+    var caption = el("figcaption", {}, "From ");
+    caption.append(el("cite", {}, config.sourceTitle), ":");
+    figure.append(caption);
+    passages.forEach(function (passage) {
+      var quote = el("blockquote", {});
+      quote.append(el("p", {}, passage));
+      figure.append(quote);
+    });
+    toggle.addEventListener("click", function () {
+      var open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", String(open));
+      figure.hidden = !open;
+      if (open) { figure.scrollIntoView({ block: "nearest" }); }
+    });
+    box.append(toggle, figure);
+    return box;
+  }
+
+  // "Was this helpful?" under a catalogue answer. The buttons never take focus on a
+  // tap (mousedown is cancelled), so someone typing the next question keeps typing.
+  var THANKS = "Thank you for telling us.";
+  function renderFeedback(message) {
+    var box = el("div", { "class": "kc-feedback" });
+    if (message.feedback.given) {
+      box.append(el("span", { "class": "kc-feedback-thanks" }, THANKS));
+      return box;
+    }
+    var id = uid + "-feedback-" + (++sourceCount);
+    var group = el("div", { role: "group", "aria-labelledby": id });
+    group.append(el("span", { id: id, "class": "kc-feedback-q" }, "Was this helpful?"));
+    var buttons = [{ label: "Yes", helpful: true }, { label: "No", helpful: false }].map(function (choice) {
+      var button = el("button", { type: "button", "class": "kc-feedback-btn",
+        "data-helpful": String(choice.helpful) }, choice.label);
+      button.addEventListener("mousedown", function (event) { event.preventDefault(); });
+      button.addEventListener("click", function () { sendFeedback(message, choice.helpful, box, buttons); });
+      group.append(" ", button);
+      return button;
+    });
+    box.append(group);
+    return box;
+  }
+
+  function sendFeedback(message, helpful, box, buttons) {
+    if (!socket || !confirmed) { showNotice("Not connected. Please try again in a moment."); return; }
+    var hadFocus = buttons.indexOf(document.activeElement) >= 0;
+    buttons.forEach(function (button) { button.disabled = true; });
+    socket.timeout(10000).emit("feedback",
+      { answer_id: message.feedback.answerId, message_ts: message.feedback.ts, helpful: helpful },
+      function (err, ack) {
+        if (err || !ack || (ack.ok === false && ack.retry)) {
+          // not stored: the buttons come back for another try
+          buttons.forEach(function (button) { button.disabled = false; });
+          return;
+        }
+        // stored (or this answer already had a tap, which stands), or refused for good:
+        // either way the question is done
+        message.feedback.given = ack.ok ? (helpful ? "yes" : "no") : "refused";
+        save();
+        box.textContent = "";
+        if (ack.ok) { box.append(el("span", { "class": "kc-feedback-thanks" }, THANKS)); }
+        if (hadFocus) { input.focus(); }
+      });
   }
 
   function renderButtons(buttons, answered) {
@@ -105,7 +275,11 @@
     buttons.forEach(function (button) {
       var node = el("button", { type: "button", "class": "kc-quick" }, button.title);
       if (answered) { node.disabled = true; }
-      node.addEventListener("click", function () { sendMessage(button.title, button.payload); });
+      node.addEventListener("click", function () {
+        sendMessage(button.title, button.payload);
+        // the clicked button is now disabled: without this, focus falls to the page body
+        input.focus();
+      });
       group.append(node);
     });
     log.append(group);
@@ -114,8 +288,13 @@
   function renderAll() {
     log.textContent = "";
     state.messages.forEach(function (message) { renderMessage(message, false); });
-    log.scrollTop = log.scrollHeight;
+    scrollToEnd();
   }
+
+  // The newest message in view. Called again whenever the log's layout may have
+  // changed under it (the panel shown, the stylesheet loaded, the text size changed):
+  // scrolling a hidden or unstyled log leaves it at the top.
+  function scrollToEnd() { log.scrollTop = log.scrollHeight; }
 
   function disableButtons() {
     log.querySelectorAll(".kc-quick").forEach(function (node) { node.disabled = true; });
@@ -141,12 +320,42 @@
     }
   }
 
-  function setTyping(on) { typing.hidden = !on; if (on) { log.scrollTop = log.scrollHeight; } }
+  function setTyping(on) { typing.hidden = !on; if (on) { scrollToEnd(); } }
 
   var unreachable = function () {
     return "We can't reach the assistant right now. We'll keep trying. If you need help now, call " +
-      config.phone + ". In an emergency call 911.";
+      config.phone + ". In an emergency call " + config.emergencyNumber + ".";
   };
+
+  // ---- patient controls
+  function savedTextSize() {
+    try { return window.localStorage.getItem(config.textSizeKey); } catch (e) { return null; }
+  }
+
+  function setTextSize(key, remember) {
+    if (!TEXT_SIZES.some(function (size) { return size.key === key; })) { key = TEXT_SIZES[0].key; }
+    var atEnd = log.scrollHeight - log.scrollTop - log.clientHeight < 4;
+    TEXT_SIZES.forEach(function (size) { root.classList.toggle("kc-text-" + size.key, size.key === key); });
+    sizeButtons.forEach(function (button) {
+      button.setAttribute("aria-pressed", String(button.getAttribute("data-size") === key));
+    });
+    if (remember !== false) {
+      try { window.localStorage.setItem(config.textSizeKey, key); } catch (e) { /* blocked: this visit only */ }
+    }
+    if (atEnd) { scrollToEnd(); }
+  }
+
+  function askStartOver() {
+    confirmBox.hidden = false;
+    restart.setAttribute("aria-expanded", "true");
+    confirmNo.focus();  // the safe answer first: Enter by habit keeps the conversation
+  }
+
+  function cancelStartOver() {
+    confirmBox.hidden = true;
+    restart.setAttribute("aria-expanded", "false");
+    restart.focus();
+  }
 
   // ---- session and connection
   var socket = null;
@@ -202,7 +411,24 @@
       var buttons = (data.quick_replies || data.buttons || []).filter(function (b) {
         return b && typeof b.title === "string" && typeof b.payload === "string";
       }).map(function (b) { return { title: b.title, payload: b.payload }; });
-      addMessage({ from: "bot", text: data.text, buttons: buttons });
+      var message = { from: "bot", text: data.text, buttons: buttons };
+      var meta = data.metadata && typeof data.metadata === "object" ? data.metadata : {};
+      if (meta.utter_action === FORGOTTEN_REPLY) {
+        forgotten(message);
+        return;
+      }
+      if (meta.utter_action === EMERGENCY_REPLY) {
+        message.urgent = meta.variation && meta.variation.emergency_kind === CRISIS ? CRISIS : "emergency";
+      }
+      if (Array.isArray(meta.source)) {
+        var source = meta.source.filter(function (passage) { return typeof passage === "string" && passage; });
+        if (source.length) { message.source = source; }
+      }
+      var answerId = catalogueAnswerId(meta.utter_action);
+      if (answerId && typeof meta.message_ts === "number" && isFinite(meta.message_ts)) {
+        message.feedback = { answerId: answerId, ts: meta.message_ts };
+      }
+      addMessage(message);
     });
     socket.on("session_replaced", function () {
       // this chat was opened in another window: this one stops receiving replies
@@ -312,6 +538,8 @@
   }
 
   function startOver() {
+    confirmBox.hidden = true;
+    restart.setAttribute("aria-expanded", "false");
     if (socket) { socket.disconnect(); socket = null; }
     confirmed = false;
     inFlight = {};
@@ -320,7 +548,25 @@
     save();
     renderAll();
     greet();
+    input.focus();  // the confirm step just disappeared: focus must not fall to the page body
     start().then(function () { input.focus(); });
+  }
+
+  // The server has deleted the conversation: so does the browser. Its history
+  // and session token leave sessionStorage, a new session starts (the old
+  // token now names an empty conversation), and only the confirmation is shown.
+  function forgotten(confirmation) {
+    if (socket) { socket.disconnect(); socket = null; }
+    confirmed = false;
+    inFlight = {};
+    var open = state.open;
+    state = fresh();
+    state.open = open;
+    try { window.sessionStorage.removeItem(config.storageKey); } catch (e) { /* blocked */ }
+    save();
+    renderAll();
+    addMessage(confirmation);
+    start().then(function () { if (state.open) { input.focus(); } });
   }
 
   function greet() {
@@ -337,6 +583,7 @@
     launcher.hidden = open;
     if (open) {
       greet();
+      scrollToEnd();
       if (!socket) { start(); }
       input.focus();
     } else {
@@ -347,8 +594,15 @@
   // ---- events
   launcher.addEventListener("click", function () { setOpen(true); });
   close.addEventListener("click", function () { setOpen(false); });
-  restart.addEventListener("click", startOver);
-  panel.addEventListener("keydown", function (event) { if (event.key === "Escape") { setOpen(false); } });
+  restart.addEventListener("click", function () {
+    if (confirmBox.hidden) { askStartOver(); } else { cancelStartOver(); }
+  });
+  confirmYes.addEventListener("click", startOver);
+  confirmNo.addEventListener("click", cancelStartOver);
+  panel.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    if (!confirmBox.hidden) { cancelStartOver(); } else { setOpen(false); }
+  });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     if (sendMessage(input.value)) { input.value = ""; }
@@ -364,8 +618,10 @@
   // ---- start
   function boot() {
     var style = el("link", { rel: "stylesheet", href: new URL("widget.css", base).href });
+    style.addEventListener("load", scrollToEnd);
     document.head.append(style);
     notice.hidden = true;
+    setTextSize(savedTextSize(), false);
     document.body.append(root);
     renderAll();
     if (state.open) { setOpen(true); }
