@@ -33,6 +33,12 @@ PENDING_SLOT = "forget_me_pending"
 DONE_RESPONSE = "utter_forget_me_done"
 
 
+def keep_conversation(dispatcher: CollectingDispatcher) -> List[EventType]:
+    """Nothing is deleted, and the question is no longer pending."""
+    dispatcher.utter_message(response="utter_forget_me_cancelled")
+    return [SlotSet(PENDING_SLOT, False)]
+
+
 class ActionAskForgetMe(Action):
     """Says what would be deleted and asks to confirm."""
 
@@ -58,8 +64,7 @@ class ActionForgetMe(Action):
         # Checked here whatever path led to this call (a rule, a replayed call):
         # nothing is deleted without the confirmation question just before.
         if tracker.get_slot(PENDING_SLOT) is not True:
-            dispatcher.utter_message(response="utter_forget_me_cancelled")
-            return [SlotSet(PENDING_SLOT, False)]
+            return keep_conversation(dispatcher)
         try:
             counts = erase_conversation(tracker.sender_id)
         except Exception as error:  # noqa: BLE001 - any database failure: nothing was deleted
@@ -83,5 +88,4 @@ class ActionKeepConversation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_forget_me_cancelled")
-        return [SlotSet(PENDING_SLOT, False)]
+        return keep_conversation(dispatcher)

@@ -126,6 +126,10 @@ class ScopeRules:
         return {name for name, pattern in self.facets.items()
                 if any(pattern.search(q) for q in questions)}
 
+    def beyond_checklist(self, text: Text) -> Set[Text]:
+        """Uncovered facets a screening request would not name itself ("too old?" is the checklist's)."""
+        return self.facets_asked(text) - {OTHER_PROCEDURES} - SCREENING_FACETS
+
     def uncovered(self, text: Text, answer: Text) -> Set[Text]:
         return self.facets_asked(text) - self.covered_by.get(answer, set()) - {OTHER_PROCEDURES}
 
@@ -219,7 +223,7 @@ class AnswerScope(GraphComponent, IntentClassifier):
             # "Is a brace as good as the cement for her fracture?" tells a story
             # like a screening request but asks something no answer covers.
             focus = message_focus.question_focus(text)
-            uncovered = self.rules.facets_asked(text) - {OTHER_PROCEDURES} - SCREENING_FACETS
+            uncovered = self.rules.beyond_checklist(text)
             if uncovered and message_focus.is_question(focus) and not _SCREENING_CUE.search(focus):
                 message.set(SCOPE_KEY, {"screening": True, "uncovered": sorted(uncovered)}, add_to_output=True)
                 self._replace(message, NOT_COVERED)
@@ -256,8 +260,7 @@ class AnswerScope(GraphComponent, IntentClassifier):
 
     def _asks_to_be_checked(self, text: Text) -> bool:
         focus = message_focus.question_focus(text)
-        uncovered = self.rules.facets_asked(focus) - {OTHER_PROCEDURES} - SCREENING_FACETS
-        return bool(_CHECK_ME.search(focus)) and not uncovered
+        return bool(_CHECK_ME.search(focus)) and not self.rules.beyond_checklist(focus)
 
     def _chosen_answer(self, message: Message, intent: Optional[Text]) -> Optional[Text]:
         if intent not in self.config["checked_categories"]:

@@ -86,8 +86,6 @@ class SafetyGuard(GraphComponent, IntentClassifier):
             # ...when the safety words it saw were read in context as not reported
             # now ("no fever, no pus"): a bag of words cannot read negation
             "discounted_intent_threshold": 0.9,
-            # the detector scores messages of at least this many sentences (1: all)
-            "detector_min_sentences": 2,
             "C": 1.0,
             "model_dir": str(DEFAULT_MODEL_DIR),
         }
@@ -160,7 +158,7 @@ class SafetyGuard(GraphComponent, IntentClassifier):
         The intent classifier already scores the whole message; what it misses
         is one alarming sentence diluted by a long story around it."""
         parts = message_focus.sentences(message.get(TEXT) or "")
-        if self.weights is None or len(parts) < self.config["detector_min_sentences"]:
+        if self.weights is None or len(parts) < 2:
             return 0.0
         encoder = shared_encoder(self.config["model_dir"])
         scores = np.stack([encoder.encode_one(part) for part in parts]) @ self.weights + self.bias
