@@ -3,9 +3,10 @@
 Rasa's SlackInput already checks Slack's signing secret (`X-Slack-Signature`,
 HMAC-SHA256 of `v0:<timestamp>:<body>`, five-minute replay window) and refuses
 a call that fails it with HTTP 400; buttons already go out as Slack's native
-Block Kit buttons. This subclass only lets the Web API base URL be set (an
+Block Kit buttons. This subclass lets the Web API base URL be set (an
 Enterprise Grid or a stand-in for tests), refuses to start unsigned, and
-answers each event once: Rasa acknowledges an event before its turn runs (a
+puts the source and "was this helpful?" buttons under every catalogue answer
+(channels/answer_buttons.py), and answers each event once: Rasa acknowledges an event before its turn runs (a
 failed turn was lost with Slack told all was well) and drops some retries by
 their reason header; here the turn runs before the answer (tens of
 milliseconds, well inside Slack's 3 seconds), a failed one is a 503 that Slack
@@ -25,6 +26,7 @@ from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from channels._verify import require
+from channels.answer_buttons import with_answer_buttons
 from channels.deliveries import guard_deliveries, reraise_as_retryable
 from channels.namespaces import in_namespace
 from channels.text import with_clean_text
@@ -38,6 +40,10 @@ class SecureSlackBot(SlackBot):
         if api_base_url:
             self.client = AsyncWebClient(token, proxy=proxy,
                                          base_url=api_base_url.rstrip("/") + "/")
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        # a catalogue answer gets its source and "was this helpful?" buttons
+        await super().send_response(recipient_id, with_answer_buttons(message))
 
 
 class SecureSlackInput(SlackInput):

@@ -7,6 +7,8 @@ sets nor checks it; here the webhook is set with it and an update without the
 header is refused with 401, one with a wrong value with 403 (constant-time
 compare). Buttons are Telegram inline keyboards (one button a row when they
 would not fit on one line); pressing one is answered so the client stops waiting.
+Every catalogue answer gets its source and "was this helpful?" buttons
+(channels/answer_buttons.py).
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from sanic import Blueprint
 from sanic.request import Request
 
 from channels._verify import refuse, require
+from channels.answer_buttons import with_answer_buttons
 from channels.deliveries import guard_deliveries, reraise_as_retryable
 from channels.namespaces import in_namespace
 from channels.text import with_clean_text
@@ -54,6 +57,10 @@ class SecureTelegramOutput(TelegramOutput):
         if self._me is None:
             self._me = await super().get_me()
         return self._me
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        # a catalogue answer gets its source and "was this helpful?" buttons
+        await super().send_response(recipient_id, with_answer_buttons(message))
 
     async def send_text_with_buttons(self, recipient_id: Text, text: Text,
                                      buttons: List[Dict[Text, Any]],

@@ -26,6 +26,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix
 
+from components.commands import RULE_READ_INTENTS
+
 ANSWER_RANKING_KEY = "answer_ranking"
 
 
@@ -44,7 +46,8 @@ class AnswerLevelLogisticRegression(LogisticRegressionClassifier):
         self.clf.C = self.config["C"]
 
     def _create_training_matrix(self, training_data: TrainingData) -> Tuple[csr_matrix, List[str]]:
-        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        examples = [e for e in training_data.intent_examples
+                    if e.get(INTENT) and e.get(TEXT) and e.get(INTENT) not in RULE_READ_INTENTS]
         labels = [e.get(INTENT_RESPONSE_KEY) or e.get(INTENT) for e in examples]
         return self._create_X(examples), labels
 

@@ -51,6 +51,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from components import message_focus
+from components.commands import RULE_READ_INTENTS
 from components.intent_override import put_first
 from components.sentence_encoder import DEFAULT_MODEL_DIR, shared_encoder
 from components.sentence_featurizer import unit_embedding
@@ -123,7 +124,7 @@ class SafetyGuard(GraphComponent, IntentClassifier):
         rows, labels = [], []
         for example in training_data.intent_examples:
             vector = unit_embedding(example)
-            if vector is None or not example.get(INTENT):
+            if vector is None or not example.get(INTENT) or example.get(INTENT) in RULE_READ_INTENTS:
                 continue
             rows.append(vector)
             labels.append(int(example.get(INTENT) in SAFETY_INTENTS))

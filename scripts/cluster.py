@@ -50,15 +50,38 @@ class Cluster:
         self.rasa[index].send_signal(signal.SIGKILL)
         self.rasa[index].wait()
 
-    def upstreams_used(self) -> Dict[str, int]:
-        """How many requests nginx passed to each upstream address (its access log)."""
-        counts: Dict[str, int] = {}
+    def upstream_log(self) -> List[List[str]]:
+        """Per request in nginx's access log, the upstream addresses tried, in order
+        (the last one answered; the others refused or failed)."""
         log = self.work / "nginx-access.log"
+        tried = []
         for line in log.read_text().splitlines() if log.exists() else []:
-            parts = line.split()
-            if len(parts) >= 3:
-                counts[parts[2]] = counts.get(parts[2], 0) + 1
+            parts = line.split(" ", 4)
+            if len(parts) == 5:
+                tried.append([address.strip() for address in parts[4].split(",") if address.strip()])
+        return tried
+
+    def upstreams_used(self) -> Dict[str, int]:
+        """How many requests each upstream address answered."""
+        counts: Dict[str, int] = {}
+        for addresses in self.upstream_log():
+            counts[addresses[-1]] = counts.get(addresses[-1], 0) + 1
         return counts
+
+    def diagnosis(self) -> str:
+        """What to read when the cluster misbehaves: retried requests, nginx's errors,
+        which Rasa servers are still running, and the end of each one's log."""
+        retried = [addresses for addresses in self.upstream_log() if len(addresses) > 1]
+        lines = [f"requests retried on another server: {retried[:10]}"]
+        errors = self.work / "nginx-error.log"
+        if errors.exists():
+            lines += ["nginx-error.log:", *errors.read_text().splitlines()[-10:]]
+        for process, port in zip(self.rasa, self.rasa_ports):
+            state = "running" if process.poll() is None else f"exited with {process.returncode}"
+            log = self.work / f"rasa-{port}.log"
+            tail = log.read_text(errors="replace").splitlines()[-8:] if log.exists() else []
+            lines += [f"rasa on {port}: {state}", *tail]
+        return "\n".join(lines)
 
     def stop(self) -> None:
         for process in [self.nginx, *self.rasa, *self.actions, *self.others]:

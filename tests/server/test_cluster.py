@@ -69,7 +69,8 @@ def test_100_messages_for_one_conversation_over_two_servers_stored_once_in_order
     assert statuses.count(200) == CLIENTS * PER_CLIENT, statuses
     used = [address for address in cluster.upstreams_used()
             if any(address.endswith(f":{p}") for p in cluster.rasa_ports)]
-    assert len(used) == 2, f"both Rasa servers should have taken messages: {cluster.upstreams_used()}"
+    assert len(used) == 2, (f"both Rasa servers should have taken messages: {cluster.upstreams_used()}\n"
+                            f"{cluster.diagnosis()}")
 
     events = tracker_events(cluster, sender)
     texts = [e["text"] for e in events if e["event"] == "user"]

@@ -1,0 +1,110 @@
+"""Requests about the conversation itself, read by rule and never learned.
+
+"Where does that come from?" and "that was helpful" are not questions about
+kyphoplasty; they are commands about the last answer, and their wording is
+short and fixed. Learning them would cost more than it gives: every intent
+added to the classifier shifts the probabilities the safety guard reads, and
+adding `ask_source` as a learned intent cost one caught emergency on a blind
+set (docs/design.md, "Commands read by rule"). So an intent listed in
+RULE_READ_INTENTS is kept out of the answer classifier's and the safety
+detector's training, and this component sets it when the whole message is
+one of its phrasings. Its examples in data/nlu/commands.yml exist for Rasa's
+data validation and as the phrasings this reader must accept
+(tests/components/test_commands.py).
+
+Safety runs after this component: a message that is one of these phrasings
+cannot also be an emergency, but the guard still has the last word.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Pattern, Text, Tuple
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from components.intent_override import put_first
+from components.short_replies import normalise
+
+# Optional words around a command that change nothing: "ok where does that come from please".
+_OPENING = r"(?:(?:ok|okay|and|but|so|sorry|hmm|um|wait|thanks|thank you) )*"
+_CLOSING = r"(?: (?:please|pls|then|exactly|again|thanks|thank you))*"
+
+
+def _whole(pattern: Text) -> Pattern[Text]:
+    return re.compile(rf"^{_OPENING}(?:{pattern}){_CLOSING}$")
+
+
+_THAT = r"(?:that|this|it|that answer|this answer|that info|that information|this information)"
+_ASK_SOURCE = _whole("|".join([
+    rf"(?:where|what) (?:does|did|do) {_THAT} (?:come|comes) from",
+    rf"where (?:is|was|s) {_THAT} from",
+    rf"where(?:'s| is) {_THAT} (?:coming )?from",
+    rf"where (?:did|do) you (?:get|find|read|take) {_THAT}(?: from)?",
+    rf"where (?:did|does) {_THAT} (?:say|come from)",
+    rf"(?:what|whats|what's|what is) (?:your|the) sources?(?: for {_THAT})?",
+    rf"(?:can|could) (?:you|i) (?:show|see|have|get) (?:me )?(?:the|your) sources?(?: for {_THAT})?",
+    r"(?:show (?:me )?)?(?:the |your )?sources?",
+    r"cite (?:it|that|your source)|citation",
+    rf"says who|who says(?: so| {_THAT})?|according to (?:who|whom|what)",
+    rf"how do you know {_THAT}",
+    rf"is {_THAT} (?:from|in) (?:the|a|your) (?:document|leaflet|source)",
+]))
+_HELPFUL = _whole(r"(?:that was |that s |thats |that's |it was |very |really )?(?:helpful|useful)"
+                  r"|(?:that )?helped|(?:that|it) (?:helped|helps)(?: a lot)?")
+_NOT_HELPFUL = _whole(r"(?:that was |that s |thats |that's |it was |it s |its |it's |was )?not (?:very )?(?:helpful|useful)"
+                      r"|(?:that|it) (?:didn'?t|didn t|did not|does not|doesn'?t|doesn t) help(?: me)?|unhelpful")
+
+# intent -> (pattern, entities the reading adds)
+READINGS: List[Tuple[Text, Pattern[Text], List[Dict[Text, Any]]]] = [
+    ("ask_source", _ASK_SOURCE, []),
+    ("feedback", _HELPFUL, [{"entity": "helpful", "value": "yes"}]),
+    ("feedback", _NOT_HELPFUL, [{"entity": "helpful", "value": "no"}]),
+]
+# Kept out of the classifiers' training (components/answer_classifier.py,
+# components/safety_guard.py): read here, never learned.
+RULE_READ_INTENTS = frozenset(intent for intent, _, _ in READINGS)
+
+
+def read_command(text: Text) -> Optional[Tuple[Text, List[Dict[Text, Any]]]]:
+    """(intent, entities) when the whole message is a command's phrasing, else None."""
+    words = normalise(text)
+    if not words or len(words) > 80:
+        return None
+    for intent, pattern, entities in READINGS:
+        if pattern.match(words):
+            return intent, [dict(entity, extractor="CommandReader", start=0, end=len(text or ""))
+                            for entity in entities]
+    return None
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
+)
+class CommandReader(GraphComponent, IntentClassifier):
+    """Sets ask_source / feedback for a message that is exactly such a request."""
+
+    @classmethod
+    def required_components(cls) -> List[type]:
+        return [IntentClassifier]
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> CommandReader:
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            reading = read_command(message.get(TEXT) or "")
+            if reading is None:
+                continue
+            intent, entities = reading
+            put_first(message, intent)
+            if entities:
+                message.set(ENTITIES, (message.get(ENTITIES) or []) + entities, add_to_output=True)
+        return messages
