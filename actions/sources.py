@@ -37,9 +37,9 @@ class ActionShowSource(Action):
             dispatcher.utter_message(response="utter_source_none")
             return []
         values: Dict[str, Any] = {
-            "source_title": get_settings().source_title,
-            "passage": BETWEEN_PASSAGES.join(passages),
-            "quoted_passage": "\n".join(f"> {passage}" for passage in passages),
+            "title": get_settings().source_title,
+            "quote": BETWEEN_PASSAGES.join(passages),
+            "quote_lines": "\n".join(f"> {passage}" for passage in passages),
         }
         dispatcher.utter_message(response="utter_source", **values)
         return []

@@ -8,7 +8,11 @@ button in the assistant's replies since the patient's last message, or one of
 the few commands any client may send (start over, start the checklist: the
 widget's own buttons). Otherwise the slash and any entities are dropped and
 the words are read as ordinary text, so an old Telegram button still reads
-roughly as meant, and no entity can be injected.
+roughly as meant, and no entity can be injected. The buttons the platforms put
+under every catalogue answer (channels/answer_buttons.py: its source, helpful
+or not) are offered for as long as the answer is in the conversation, because
+they sit under it: their payloads are rebuilt from the answers really given,
+so only the exact payload of a real answer's button is taken.
 """
 from __future__ import annotations
 
@@ -20,6 +24,8 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from channels.answer_buttons import answer_buttons
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +49,12 @@ def offered_payloads(tracker: DialogueStateTracker) -> Set[str]:
     return offered
 
 
+def answer_control_payloads(tracker: DialogueStateTracker) -> Set[str]:
+    """Payloads of the source and feedback buttons under every catalogue answer given."""
+    return {button["payload"] for event in tracker.events if isinstance(event, BotUttered)
+            for button in answer_buttons(event.message()) or []}
+
+
 def as_plain_words(text: str) -> str:
     """'/inform{"choice": "yes"}' -> 'inform': the words, without the intent syntax."""
     return ENTITIES.sub("", text.lstrip("/")).replace("_", " ").strip() or "?"
@@ -54,7 +66,7 @@ async def _parse_only_offered_payloads(self: MessageProcessor, message: UserMess
     text = (message.text or "").strip()
     # no tracker: the token-protected /model/parse, not a conversation
     if tracker is not None and text.startswith("/") and text not in ALWAYS_ALLOWED \
-            and text not in offered_payloads(tracker):
+            and text not in offered_payloads(tracker) and text not in answer_control_payloads(tracker):
         logger.info("a slash message that no offered button carries was read as plain words")
         message.text = as_plain_words(text)
     return await _original_parse_message(self, message, tracker, only_output_properties)

@@ -57,9 +57,9 @@ def test_typed_where_does_that_come_from_quotes_the_latest_answer_not_the_chitch
                                domain_with_catalogue()))
     message = shown(dispatcher)
     assert message["response"] == "utter_source"
-    assert passages("utter_risks/overview")[0] in message["passage"]
-    assert message["quoted_passage"].startswith("> ")
-    assert message["source_title"]
+    assert passages("utter_risks/overview")[0] in message["quote"]
+    assert message["quote_lines"].startswith("> ")
+    assert message["title"]
 
 
 def test_a_button_under_an_older_answer_quotes_that_answer():
@@ -67,7 +67,7 @@ def test_a_button_under_an_older_answer_quotes_that_answer():
     entities = [{"entity": "answer_ts", "value": RECOVERY_TS}]
     run(ActionShowSource().run(dispatcher, after_answers("/ask_source", "ask_source", entities),
                                domain_with_catalogue()))
-    assert passages("utter_recovery/timeline")[0] in shown(dispatcher)["passage"]
+    assert passages("utter_recovery/timeline")[0] in shown(dispatcher)["quote"]
 
 
 def test_no_answer_yet_says_so():

@@ -18,17 +18,20 @@ pytestmark = pytest.mark.server
 
 
 def stored(stack: Stack, sender: str) -> dict:
-    """Rows naming the conversation, per table (every table with a conversation column)."""
-    with sqlite3.connect(stack.conversations_db) as connection:
-        tables = [row[0] for row in connection.execute("select name from sqlite_master where type = 'table'")]
-        found = {}
-        for table in tables:
-            columns = [row[1] for row in connection.execute(f"pragma table_info('{table}')")]
-            for column in ("sender_id", "conversation_id"):
-                if column in columns:
-                    rows = connection.execute(f"select * from '{table}' where {column} = ?", (sender,)).fetchall()
-                    if rows:
-                        found[table] = rows
+    """Rows naming the conversation, per table (every table with a conversation column),
+    in Rasa's conversations file and the project's own database."""
+    found = {}
+    for database in (stack.conversations_db, stack.work / "assistant.db"):
+        with sqlite3.connect(database) as connection:
+            tables = [row[0] for row in connection.execute("select name from sqlite_master where type = 'table'")]
+            for table in tables:
+                columns = [row[1] for row in connection.execute(f"pragma table_info('{table}')")]
+                for column in ("sender_id", "conversation_id"):
+                    if column in columns:
+                        rows = connection.execute(f"select * from '{table}' where {column} = ?",
+                                                  (sender,)).fetchall()
+                        if rows:
+                            found[table] = rows
     return found
 
 

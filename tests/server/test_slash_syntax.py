@@ -47,3 +47,25 @@ def test_a_slash_intent_with_no_button_offered_is_not_taken_at_full_confidence(a
     assistant.replies(sender, "/deny")
     intent = last_user_event(assistant, sender)["parse_data"]["intent"]
     assert not (intent["name"] == "deny" and intent["confidence"] == 1.0)
+
+
+def test_an_answers_own_source_and_feedback_buttons_are_taken_later_and_forged_ones_are_not(assistant):
+    """The platforms' buttons under an answer (channels/answer_buttons.py) stay valid
+    while the answer is in the conversation; a payload naming no real answer is words."""
+    from channels.answer_buttons import answer_buttons
+
+    sender = new_sender()
+    assistant.replies(sender, "how long is recovery after kyphoplasty")
+    answer = [e for e in assistant.tracker(sender)["events"] if e["event"] == "bot"][0]
+    buttons = answer_buttons({**answer["data"], **answer["metadata"], "text": answer["text"],
+                              "timestamp": answer["timestamp"]})
+    assert buttons, "a catalogue answer has its buttons"
+    assistant.replies(sender, "what are the risks")  # the buttons are under an older answer now
+    assistant.replies(sender, buttons[2]["payload"])  # "Not helpful" under the recovery answer
+    event = last_user_event(assistant, sender)
+    assert event["parse_data"]["intent"]["name"] == "feedback"
+    assert assistant.bot_actions(sender)[-1] == "utter_feedback_thanks"
+
+    forged = buttons[2]["payload"].replace(str(int(answer["timestamp"])), str(int(answer["timestamp"]) - 100))
+    assistant.replies(sender, forged)
+    assert last_user_event(assistant, sender)["text"] == "feedback"
