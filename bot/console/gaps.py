@@ -95,8 +95,9 @@ def set_status(group_id: int):
 
 
 @bp.route("/gaps/export/proposal.yml")
-@login_required
 def export_proposal():
+    if g.get("user") is None:  # as the other exports: a download gets a status, not a sign-in page
+        return Response("Sign in first.\n", status=401, mimetype="text/plain")
     with engine().begin() as connection:
         groups = gap_queue.proposal_groups(connection)
         audit.record(connection, "export_gap_proposal", None,
