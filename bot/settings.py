@@ -122,6 +122,14 @@ class ConsoleSettings(BaseSettings):
     login_window_minutes: int = Field(15, env="CONSOLE_LOGIN_WINDOW_MINUTES")
     # A user message below this confidence is highlighted in transcripts.
     low_confidence: float = Field(0.6, env="CONSOLE_LOW_CONFIDENCE")
+    # Content-gap queue: the sentence encoder the assistant uses (built by scripts/setup.sh),
+    # and the cosine similarity to a group's centroid at which a question joins it
+    # (chosen on generated questions with a known grouping: docs/design.md).
+    encoder_dir: Path = Field(VAR_DIR / "models" / "all-MiniLM-L6-v2", env="CONSOLE_ENCODER_DIR")
+    gap_similarity: float = Field(0.65, env="CONSOLE_GAP_SIMILARITY")
+    # At most this many new questions are encoded per page load (the rest on the next
+    # load, or all at once with `python -m bot.console.gap_queue`).
+    gap_batch: int = Field(1000, env="CONSOLE_GAP_BATCH")
 
     class Config:
         case_sensitive = False

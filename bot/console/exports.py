@@ -78,3 +78,57 @@ def nlu_yaml(flagged: Iterable[Dict]) -> str:
     if not examples:
         lines[-1] = "nlu: []"
     return "\n".join(lines) + "\n"
+
+
+PROPOSAL_INTENT = "proposed/gap_{id}"
+PLACEHOLDER = ("NEEDS CLINICAL WRITING. There is no approved answer to this question yet. "
+               "A clinician must write it from an approved source and list that source's "
+               "passages under metadata.source before this is used.")
+
+
+def gap_proposal_yaml(groups: Iterable, created) -> str:  # type: ignore[no-untyped-def]
+    """The 'answer needed' content gaps as a Rasa 3.x training data proposal.
+
+    One retrieval intent `proposed/gap_<group id>` per group, its examples the
+    questions patients asked (masked, de-duplicated), and a placeholder response
+    that cites nothing (`metadata.source` empty), marked as needing clinical
+    writing: nothing here is an answer until a clinician writes one from an
+    approved source and gives it a real answer id.
+    """
+    import yaml
+
+    nlu, responses = [], {}
+    for group_id, texts in groups:
+        seen, examples = set(), []
+        for text in texts:
+            text = " ".join(mask(text or "").split())
+            if text and text.lower() not in seen:
+                seen.add(text.lower())
+                examples.append(text)
+        if not examples:
+            continue
+        intent = PROPOSAL_INTENT.format(id=int(group_id))
+        nlu.append({"intent": intent, "examples": "".join(f"- {text}\n" for text in examples)})
+        responses[f"utter_{intent}"] = [{"text": PLACEHOLDER, "metadata": {
+            "source": [], "needs_clinical_writing": True, "content_gap_group": int(group_id)}}]
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def block(dumper, value):  # type: ignore[no-untyped-def]
+        style = "|" if "\n" in value else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    Dumper.add_representer(str, block)
+    header = "\n".join([
+        "# PROPOSAL, NOT TRAINING DATA: content gaps staff marked 'answer needed'",
+        f"# (staff console, {created:%Y-%m-%d %H:%M} UTC).",
+        "# Each intent holds questions patients asked that the assistant answered with",
+        "# not_covered or not_sure (masked). Each response is a placeholder that cites",
+        "# nothing: a clinician writes the answer from an approved source, lists that",
+        "# source's passages word for word under metadata.source, renames the intent to",
+        "# a real answer id (<category>/<topic>) and moves both into data/nlu/.",
+    ])
+    body = yaml.dump({"version": "3.1", "nlu": nlu, "responses": responses}, Dumper=Dumper,
+                     sort_keys=False, allow_unicode=True, width=1000)
+    return header + "\n" + body

@@ -4,7 +4,7 @@
 
 N defaults to CONSOLE_RETENTION_DAYS (365). A conversation is older than N days when
 its newest event is; it is deleted with everything about it: Rasa's `events` rows,
-screening results, callback requests, and the console's review state, flags and
+screening results, callback requests, and the console's review state, flags, content-gap questions and
 summary. Screening results and callback requests created more than N days ago are
 deleted too, whatever their conversation. The audit log keeps a record of the deletion (ids and counts only).
 """
@@ -20,14 +20,15 @@ from sqlalchemy.engine import Connection
 
 from bot.console import summaries as summary_index
 from bot.console.events import events, events_table_exists
-from bot.db.models import (AuditEntry, CallbackRequest, ConversationNote, ConversationReview,
-                           ConversationTag, FlaggedMessage, ScreeningResult)
+from bot.db.models import (AuditEntry, CallbackRequest, ContentGapQuestion, ConversationNote,
+                           ConversationReview, ConversationTag, FlaggedMessage, ScreeningResult)
 
 CHUNK = 500
 PROJECT_TABLES = [
     (CallbackRequest.__table__, "conversation_id"),  # before screenings (foreign key)
     (ScreeningResult.__table__, "conversation_id"),
     (FlaggedMessage.__table__, "sender_id"),
+    (ContentGapQuestion.__table__, "sender_id"),  # the gap queue's next refresh fixes its groups
     (ConversationNote.__table__, "sender_id"),
     (ConversationTag.__table__, "sender_id"),
     (ConversationReview.__table__, "sender_id"),

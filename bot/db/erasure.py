@@ -5,7 +5,7 @@ transaction, so a failure leaves all of it in place and the patient is told
 nothing was deleted (never a half-deleted record): Rasa's `events` rows (when the
 tracker store shares DATABASE_URL, the default the staff console assumes), the
 screening results, callback requests, "was this helpful?" feedback, and the
-console's review state, notes, flags and summary of it. The audit log then
+console's review state, notes, flags, content-gap questions and summary of it. The audit log then
 records that a conversation was erased, and when, with nothing that identifies
 it: a hash of a sender id is no protection when the id is a phone number
 (`twilio:+1555...`) anyone can hash and compare.
@@ -29,9 +29,9 @@ from typing import Dict, Optional
 from sqlalchemy import column, delete, inspect, table
 from sqlalchemy.engine import Connection
 
-from bot.db.models import (AnswerFeedback, AuditEntry, CallbackRequest, ConversationAnswer, ConversationNote,
-                           ConversationReview, ConversationSummary, ConversationTag, FlaggedMessage,
-                           ScreeningResult)
+from bot.db.models import (AnswerFeedback, AuditEntry, CallbackRequest, ContentGapQuestion, ConversationAnswer,
+                           ConversationNote, ConversationReview, ConversationSummary, ConversationTag,
+                           FlaggedMessage, ScreeningResult)
 from bot.db.session import get_engine
 
 # Rasa's tracker store table (not modelled here: Rasa creates it), by the one column needed.
@@ -48,6 +48,7 @@ TABLES = [
     (CallbackRequest.__table__, "conversation_id"),
     (ScreeningResult.__table__, "conversation_id"),
     (AnswerFeedback.__table__, "conversation_id"),
+    (ContentGapQuestion.__table__, "sender_id"),  # the console's next refresh fixes its groups
     (FlaggedMessage.__table__, "sender_id"),
     (ConversationNote.__table__, "sender_id"),
     (ConversationTag.__table__, "sender_id"),

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import declarative_base, relationship
 
 Base = declarative_base()
@@ -227,3 +228,47 @@ class ConsoleState(Base):
 
     key = Column(String(64), primary_key=True)
     value = Column(String(255), nullable=False)
+
+
+# --- Content gaps (bot/console/gaps.py) --------------------------------------------
+# Questions the assistant could not answer from the document (reply kinds
+# not_covered and not_sure), grouped by meaning. The question text stays in Rasa's
+# `events`; only the event id, when and which reply kind, and its embedding are
+# kept here, and they go with the conversation (erasure, retention).
+
+
+class ContentGapGroup(Base):
+    """A group of unanswered questions that mean the same thing, with a clinician's status.
+
+    `vector_sum` is the sum of its members' unit embeddings (float32 bytes): its
+    direction is the group's centroid, which new questions are compared with, so a
+    group keeps its id (and status) as questions arrive. `members` is how many
+    questions that sum holds; when questions are erased the count no longer
+    matches and the sum is recomputed from those left.
+    """
+
+    __tablename__ = "content_gap_groups"
+
+    id = Column(Integer, primary_key=True)
+    vector_sum = Column(LargeBinary, nullable=False)
+    members = Column(Integer, nullable=False)  # how many questions vector_sum adds up
+    # open | answer_needed | out_of_scope | done
+    status = Column(String(16), nullable=False, default="open", index=True)
+    status_by = Column(String(80), nullable=True)
+    status_at = Column(DateTime(timezone=True), nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
+
+
+class ContentGapQuestion(Base):
+    """One patient message answered with not_covered or not_sure, and its group."""
+
+    __tablename__ = "content_gap_questions"
+
+    event_id = Column(Integer, primary_key=True, autoincrement=False)  # events.id of the user message
+    sender_id = Column(String(255), nullable=False, index=True)
+    asked_at = Column(Float, nullable=False)
+    reply_kind = Column(String(16), nullable=False)  # not_covered | not_sure
+    group_id = Column(Integer, ForeignKey("content_gap_groups.id", ondelete="CASCADE"), nullable=False)
+    embedding = Column(LargeBinary, nullable=False)  # 384 float32, unit length
+
+    __table_args__ = (Index("ix_content_gap_questions_group_asked", "group_id", "asked_at"),)

@@ -110,6 +110,16 @@ def check_console(url: str, work: Path, conversations: Dict) -> None:
     for outcome in outcomes:
         assert senders["screening"] in listed(client.get(f"/conversations?outcome={outcome}"))
 
+    # the content-gap queue finds the not-covered question from Rasa's own events
+    gaps = client.get("/gaps").get_data(as_text=True)
+    assert "How much does kyphoplasty cost with my insurance?" in gaps
+    assert f'href="/conversations/view/{senders["not_covered"]}"' in gaps
+    with get_engine(url).connect() as connection:
+        questions = Table("content_gap_questions", MetaData(), autoload_with=connection)
+        kinds = connection.execute(select(questions.c.sender_id, questions.c.reply_kind)).all()
+    assert (senders["not_covered"], "not_covered") in kinds
+    assert not {sender for sender, _ in kinds} & {senders["answered"], senders["emergency"]}
+
     dashboard = client.get("/dashboard").get_data(as_text=True)
     assert dashboard.count("data:image/png;base64,") == 6
     assert f"<dt>Conversations</dt><dd>{len(senders)}</dd>" in dashboard

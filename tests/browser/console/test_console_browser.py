@@ -3,63 +3,14 @@ server: sign in, filter, open a transcript, tag it, export. Screenshots go to
 results/screenshots/console-*.png."""
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.project import ROOT
+from tests.browser.console.support import CHROMIUM, PASSWORD, SHOTS, USER
 
 pytestmark = pytest.mark.browser
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-SHOTS = ROOT / "results" / "screenshots"
-USER, PASSWORD = "nurse.kim", "browser test password"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def console_server(tmp_path):
-    from bot.console import auth
-    from bot.console.sampledata import populate
-    from bot.db.migrate import upgrade
-    from bot.db.session import get_engine
-
-    url = f"sqlite:///{tmp_path / 'assistant.db'}"
-    upgrade(url)
-    with get_engine(url).begin() as connection:
-        populate(connection, 60, start=time.time() - 7 * 86400, days=7, seed=5)
-        auth.create_user(connection, USER, PASSWORD, "reviewer")
-    get_engine(url).dispose()
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": url, "CONSOLE_SECRET_KEY": "b" * 48,
-           "CONSOLE_PORT": str(port)}
-    log = open(tmp_path / "console.log", "wb")
-    process = subprocess.Popen([sys.executable, "-m", "bot.console"], env=env, stdout=log,
-                               stderr=subprocess.STDOUT, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.terminate()
-        pytest.fail("console did not start:\n" + (tmp_path / "console.log").read_text())
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
 
 
 def test_sign_in_filter_open_tag_and_export(console_server, tmp_path):
