@@ -93,6 +93,13 @@ def measure(assistant: Assistant, messages: int) -> List[tuple]:
                            json={"text": text}, timeout=60)
         r.raise_for_status()
 
+    # the first turn after a start against the tenth (server/warm_up.py)
+    first_turns = []
+    for turn in range(10):
+        started = time.perf_counter()
+        webhook("bench-first", QUESTIONS[turn % len(QUESTIONS)])
+        first_turns.append((time.perf_counter() - started) * 1000)
+    assistant.first_turns = first_turns  # type: ignore[attr-defined]
     for warm in range(20):  # load lazily initialised parts first
         webhook("bench-warmup", QUESTIONS[warm % len(QUESTIONS)])
         parse("bench-warmup", QUESTIONS[warm % len(QUESTIONS)])
@@ -135,9 +142,11 @@ def run_one(root: Path, messages: int, long_turns: int) -> dict:
         rows = measure(assistant, messages)
         loaded = rss_mib(assistant.rasa_pid)
         startup = assistant.startup_seconds
+        first_turns = assistant.first_turns  # type: ignore[attr-defined]
         long = long_conversation(assistant, long_turns) if long_turns else []
         stack.close()
-    return {"idle": idle, "loaded": loaded, "startup": startup, "rows": rows, "long": long}
+    return {"idle": idle, "loaded": loaded, "startup": startup, "rows": rows, "long": long,
+            "first_turns": first_turns}
 
 
 def first_and_last(long: List[float]) -> tuple:
@@ -148,6 +157,9 @@ def first_and_last(long: List[float]) -> tuple:
 def report(name: str, result: dict) -> None:
     print(f"\n== {name}")
     print(f"Rasa server cold start (process start to /status ready): {result['startup']:.1f} s")
+    first = result["first_turns"]
+    print(f"first turn after start {first[0]:.0f} ms; turns 2-10 p50 {statistics.median(first[1:]):.0f} ms "
+          f"(first/tenth {first[0] / first[-1]:.1f}x)")
     print(f"Rasa server memory (RSS): {result['idle']:.0f} MiB after start, "
           f"{result['loaded']:.0f} MiB after the load below")
     print(f"{'conversations':>13} | {'webhook p50':>11} {'p95':>7} | {'/model/parse p50':>16} {'p95':>7} | "
@@ -195,6 +207,7 @@ def main() -> int:
         if new["long"] and base["long"]:
             print(f"  turns 291-300 of one conversation p50 "
                   f"{first_and_last(new['long'])[1] / first_and_last(base['long'])[1]:.2f}x")
+        print(f"  first turn after start {new['first_turns'][0] / base['first_turns'][0]:.2f}x")
         print(f"  memory after load {new['loaded'] / base['loaded']:.2f}x; cold start "
               f"{new['startup'] / base['startup']:.2f}x")
         if trained:

@@ -1,0 +1,50 @@
+"""The first patient after a start waits no longer than the tenth.
+
+Rasa loads the model before it listens, but the parts that initialise lazily
+(TensorFlow tracing the ResponseSelector's graph, ONNX Runtime's first run of
+the sentence encoder, the policies' first featurisation) ran on the first
+message, which took several times longer than the next ones
+(`scripts/benchmark.py` prints both). Here a few messages, nobody's, go
+through the NLU pipeline and the policies once the model is loaded and before
+the server takes a connection; nothing is written to any tracker store.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa.core import run as rasa_run
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+logger = logging.getLogger(__name__)
+
+# One of each path a turn can take: a catalogue answer, the safety guard, a short reply.
+WARM_UP_MESSAGES = ["how long is recovery after kyphoplasty", "my legs went numb", "yes"]
+
+_original_load_agent_on_start = rasa_run.load_agent_on_start
+
+
+async def warm_up(agent: Any) -> None:
+    """Parses and predicts a few turns in memory (never stored)."""
+    domain = agent.domain
+    for text in WARM_UP_MESSAGES:
+        parse_data = await agent.parse_message(text)
+        tracker = DialogueStateTracker.from_events(
+            "warm-up", [ActionExecuted("action_listen"), UserUttered(text, parse_data.get("intent"),
+                                                                     parse_data.get("entities"), parse_data)],
+            slots=domain.slots)
+        agent.processor.predict_next_with_tracker(tracker)
+
+
+async def _load_and_warm_up(*args: Any, **kwargs: Any) -> Any:
+    agent = await _original_load_agent_on_start(*args, **kwargs)
+    try:
+        await warm_up(agent)
+    except Exception as error:  # noqa: BLE001 - a warm-up that fails costs the first turn its speed, no more
+        logger.warning("warm-up skipped: %s", type(error).__name__)
+    return agent
+
+
+def install() -> None:
+    rasa_run.load_agent_on_start = _load_and_warm_up
