@@ -76,6 +76,10 @@ class Cluster:
         errors = self.work / "nginx-error.log"
         if errors.exists():
             lines += ["nginx-error.log:", *errors.read_text().splitlines()[-10:]]
+        if self.nginx.poll() is not None:
+            log = self.work / "nginx-stdout.log"
+            lines += [f"nginx exited with {self.nginx.returncode}",
+                      *(log.read_text(errors="replace").splitlines()[-5:] if log.exists() else [])]
         for process, port in zip(self.rasa, self.rasa_ports):
             state = "running" if process.poll() is None else f"exited with {process.returncode}"
             log = self.work / f"rasa-{port}.log"
@@ -151,7 +155,7 @@ def start_cluster(work: Path, env: Mapping[str, str], rasa_servers: int = 2, act
     while not wait_for(urls, timeout=5):
         if time.monotonic() > deadline or any(p.poll() is not None for p in [nginx, *rasa, *actions]):
             cluster.stop()
-            raise RuntimeError(f"cluster did not start; see {work}/*.log")
+            raise RuntimeError(f"cluster did not start; see {work}/*.log\n{cluster.diagnosis()}")
     return cluster
 
 
