@@ -4,6 +4,16 @@ Slot order puts warning signs first: an emergency must not wait for six other
 questions. Unclear answers get one clearer re-ask (the `utter_ask_<slot>`
 response has a variation for `screening_clarify == <slot>`), then are noted as
 "not sure", which the outcome rules treat cautiously: the form never loops.
+
+Every numbered question says where the person is ("Question 3 of 7"): the
+validator sets `screening_step` and `screening_total`, template variables of
+the `utter_ask_<slot>` responses. The total counts the questions of the path
+the answers so far lead down (a fall, not osteoporosis, skips the bone
+treatment question: 7 becomes 6), so it is never a promise the checklist
+breaks. "Go back" (read by rule, components/commands.py) clears the previous
+answer and the form asks that question again. The questions speak of the
+person the conversation is about (actions/about_person.py): variations on
+`checklist_for`, set when the checklist starts.
 """
 from __future__ import annotations
 
@@ -16,6 +26,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import answers
+from actions.about_person import about_whom, user_texts_newest_first
 from actions.handoff import care_team_contact
 from actions.run_keys import form_run_key
 from actions.screening_rules import answers_from_slots, decide, outcome_response
@@ -33,7 +44,9 @@ FORM_SLOTS = [
     "osteoporosis_treated",
     "risk_conditions",
 ]
-HELPER_SLOTS = ["screening_clarify", "screening_unclear"]
+# The numbered questions: the consent question ("Shall we start?") is not one.
+QUESTIONS = FORM_SLOTS[1:]
+HELPER_SLOTS = ["screening_clarify", "screening_unclear", "screening_step", "screening_total"]
 # What an answer that stays unclear after the re-ask is recorded as.
 UNCLEAR_DEFAULT = {
     "screening_consent": "no",
@@ -96,11 +109,38 @@ def required_screening_slots(slots: Dict[str, Any]) -> List[str]:
     return required
 
 
+def question_path(slots: Dict[str, Any]) -> List[str]:
+    """The numbered questions this checklist asks, given the answers so far."""
+    return [slot for slot in required_screening_slots(slots) if slot in QUESTIONS]
+
+
+def progress(slots: Dict[str, Any], asking: Optional[str]) -> List[EventType]:
+    """`screening_step` / `screening_total` for the question about to be asked."""
+    path = question_path(slots)
+    if asking not in path:
+        return []
+    return [SlotSet("screening_step", path.index(asking) + 1), SlotSet("screening_total", len(path))]
+
+
 class ValidateScreeningForm(FormValidationAction):
     """Reads each answer; one clearer re-ask when unclear, then 'not sure'."""
 
     def name(self) -> Text:
         return "validate_screening_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        # rasa-sdk applies the validated slots to `tracker`; the question Rasa's
+        # form asks next is the first empty required one (rasa-sdk names it only
+        # when the required slots differ from the domain's), with its progress
+        # Only a change is returned: any slot event would tell Rasa's form that
+        # the message answered something, and a question in between ("how long
+        # is recovery?") must be rejected by the form so the rules answer it.
+        events = await super().run(dispatcher, tracker, domain)
+        asking = next((slot for slot in required_screening_slots(tracker.slots)
+                       if tracker.slots.get(slot) is None), None)
+        return events + [event for event in progress(tracker.slots, asking)
+                         if tracker.slots.get(event["name"]) != event["value"]]
 
     async def required_slots(
         self,
@@ -179,7 +219,8 @@ class ValidateScreeningForm(FormValidationAction):
 
 
 class ActionStartScreening(Action):
-    """Clears earlier checklist answers so the checklist starts afresh."""
+    """Clears earlier checklist answers so the checklist starts afresh, and reads
+    whom it is about from the person's own words ("my mom")."""
 
     def name(self) -> Text:
         return "action_start_screening"
@@ -187,7 +228,38 @@ class ActionStartScreening(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        return [SlotSet(slot, None) for slot in FORM_SLOTS + HELPER_SLOTS + ["screening_id"]]
+        person = about_whom(user_texts_newest_first(tracker.events))
+        return [SlotSet(slot, None) for slot in FORM_SLOTS + HELPER_SLOTS + ["screening_id"]] + [
+            SlotSet("about_person", person), SlotSet("checklist_for", "self" if person is None else "someone_else")]
+
+
+class ActionScreeningGoBack(Action):
+    """ "Go back": clears the previous answer; the form then asks it again.
+
+    Only answers inside the running checklist can be changed: an emergency
+    verdict ends the checklist, so nothing said after it can undo it.
+    """
+
+    def name(self) -> Text:
+        return "action_screening_go_back"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        if tracker.active_loop.get("name") != "screening_form":
+            dispatcher.utter_message(response="utter_screening_go_back_outside")
+            return []
+        asking = tracker.get_slot("requested_slot")
+        path = question_path(tracker.slots)
+        if asking not in path or path.index(asking) == 0:
+            dispatcher.utter_message(response="utter_screening_nothing_to_go_back")
+            return []
+        previous = path[path.index(asking) - 1]
+        unclear = [slot for slot in tracker.get_slot("screening_unclear") or [] if slot != previous]
+        dispatcher.utter_message(response="utter_screening_going_back")
+        slots = {**tracker.slots, previous: None}
+        return [SlotSet(previous, None), SlotSet("screening_clarify", None),
+                SlotSet("screening_unclear", unclear), SlotSet("requested_slot", previous)] + progress(slots, previous)
 
 
 def _said_this_turn(tracker: Tracker, response: Text) -> bool:
@@ -200,8 +272,23 @@ def _said_this_turn(tracker: Tracker, response: Text) -> bool:
     return False
 
 
+def notes_text(notes: List[Any], domain: DomainDict) -> Text:
+    """The notes' sentences from the domain's utter_screening_note_* responses,
+    each on a line of its own after the outcome's main line ("" when none
+    applies). A line break, not a blank line: channels split a text at blank
+    lines into separate bubbles, which is what the one message replaces."""
+    texts = []
+    for note in notes:
+        variations = (domain.get("responses") or {}).get(f"utter_screening_note_{note.value}") or []
+        text = next((v.get("text") for v in variations if v.get("text")), None)
+        if text:
+            texts.append(text.strip())
+    return "".join("\n" + text for text in texts)
+
+
 class ActionScreeningOutcome(Action):
-    """Utters the outcome and its notes, stores the result, offers a callback."""
+    """Utters the outcome (its notes in the same message), stores the result,
+    offers a callback."""
 
     def name(self) -> Text:
         return "action_screening_outcome"
@@ -219,14 +306,15 @@ class ActionScreeningOutcome(Action):
         result = decide(answers_from_slots(answered))
         response = outcome_response(result.outcome)
         if response:
-            dispatcher.utter_message(response=response)
+            # One message, the main line first: the notes that apply go under it
+            # through the response's {screening_notes} variable (their sentences
+            # are the utter_screening_note_* responses in domain.yml).
+            dispatcher.utter_message(response=response, screening_notes=notes_text(result.notes, domain))
         elif not _said_this_turn(tracker, "utter_emergency"):
             # The validator gives the emergency reply as the answer comes in; when
             # Rasa skipped validation (a "yes" right after a question that
             # interrupted the checklist), it is given here, never not at all.
             dispatcher.utter_message(response="utter_emergency")
-        for note in result.notes:
-            dispatcher.utter_message(response=f"utter_screening_note_{note.value}")
 
         try:
             screening_id = save_screening(

@@ -1,5 +1,8 @@
 """Requests about the conversation itself, read by rule and never learned.
 
+(Also "go back" in the screening checklist: a request to change the previous
+answer, just as short and fixed, and read here for the same reason.)
+
 "Where does that come from?" and "that was helpful" are not questions about
 kyphoplasty; they are commands about the last answer, and their wording is
 short and fixed. Learning them would cost more than it gives: every intent
@@ -60,11 +63,25 @@ _HELPFUL = _whole(r"(?:that was |that s |thats |that's |it was |very |really )?(
 _NOT_HELPFUL = _whole(r"(?:that was |that s |thats |that's |it was |it s |its |it's |was )?not (?:very )?(?:helpful|useful)"
                       r"|(?:that|it) (?:didn'?t|didn t|did not|does not|doesn'?t|doesn t) help(?: me)?|unhelpful")
 
+# "Go back" inside the checklist: change the previous answer. Whole messages
+# only, so "my back hurts" or "back pain" never read as a command.
+_GO_BACK = _whole("|".join([
+    r"(?:go|going|step) back(?: (?:a|one) (?:question|step))?(?: to (?:the )?(?:last|previous) (?:question|one|answer))?",
+    r"back",
+    r"(?:can|could|may) (?:i|we) (?:go back|change (?:my|the) (?:last|previous) answer|undo (?:that|my (?:last )?answer))",
+    r"(?:i want to |i d like to |i'd like to |let me )?change (?:my|the|that) (?:last |previous )?answer",
+    r"i (?:made|make) a mistake|(?:oops |sorry )?(?:that was|that s|that's|thats) (?:a mistake|wrong)|wrong answer",
+    r"i (?:meant|mean) to (?:say|answer) (?:something else|the other one)",
+    r"(?:the )?previous question|(?:the )?last question(?: again)?",
+    r"undo(?: that| my (?:last )?answer)?",
+]))
+
 # intent -> (pattern, entities the reading adds)
 READINGS: List[Tuple[Text, Pattern[Text], List[Dict[Text, Any]]]] = [
     ("ask_source", _ASK_SOURCE, []),
     ("feedback", _HELPFUL, [{"entity": "helpful", "value": "yes"}]),
     ("feedback", _NOT_HELPFUL, [{"entity": "helpful", "value": "no"}]),
+    ("go_back", _GO_BACK, []),
 ]
 # Kept out of the classifiers' training (components/answer_classifier.py,
 # components/safety_guard.py): read here, never learned.
@@ -87,7 +104,7 @@ def read_command(text: Text) -> Optional[Tuple[Text, List[Dict[Text, Any]]]]:
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
 )
 class CommandReader(GraphComponent, IntentClassifier):
-    """Sets ask_source / feedback for a message that is exactly such a request."""
+    """Sets ask_source / feedback / go_back for a message that is exactly such a request."""
 
     @classmethod
     def required_components(cls) -> List[type]:

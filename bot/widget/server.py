@@ -3,6 +3,11 @@
 Standard library only (http.server, threaded). POST /session hands a browser a
 new session id and the signed token that binds it (tokens.py); Rasa's socket
 channel accepts that session only with that token.
+
+GET /summary is the checklist's printable summary page (summary.py); its
+script takes the session id and token from the address's fragment (never sent
+to a server, never logged) and POSTs them to /summary: the answers go only to
+the holder of that conversation's token, never for a guessable id.
 """
 from __future__ import annotations
 
@@ -18,11 +23,15 @@ from urllib.parse import urlsplit
 
 from bot.rate_limits import Buckets
 from bot.settings import Settings, WidgetSettings
-from bot.widget import tokens
+from bot.widget import summary, tokens
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 DEMO_PAGE = HERE / "demo" / "index.html"
+SUMMARY_PAGE = HERE / "summary" / "index.html"
+# The summary page loads nothing but its own script and stylesheet, from here.
+SUMMARY_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+               "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +77,8 @@ class WidgetServer(ThreadingHTTPServer):
         self.page = DEMO_PAGE.read_text(encoding="utf-8").replace(
             "{{WIDGET_CONFIG}}", html.escape(config, quote=True)).encode("utf-8")
         self.csp = content_security_policy(settings)
+        self.summary_page = SUMMARY_PAGE.read_bytes()
+        self.rasa = (assistant.rasa_url, assistant.rasa_token)
         self.token_limit = Buckets(settings.tokens_per_address_hour, settings.tokens_per_address_hour / 3600)
         super().__init__((settings.host, settings.port), Handler)
 
@@ -117,6 +128,9 @@ class Handler(BaseHTTPRequestHandler):
         if path in ("/", "/index.html"):
             self._send(HTTPStatus.OK, self.server.page, "text/html; charset=utf-8",
                        {"Content-Security-Policy": self.server.csp, "Cache-Control": "no-cache"})
+        elif path == "/summary":
+            self._send(HTTPStatus.OK, self.server.summary_page, "text/html; charset=utf-8",
+                       {"Content-Security-Policy": SUMMARY_CSP, "Cache-Control": "no-store"})
         elif path == "/healthz":
             self._json(HTTPStatus.OK, {"status": "ok"})
         elif path.startswith("/widget/"):
@@ -147,8 +161,60 @@ class Handler(BaseHTTPRequestHandler):
             **cors, "Access-Control-Allow-Methods": "POST",
             "Access-Control-Allow-Headers": "Content-Type", "Access-Control-Max-Age": "600"})
 
+    def _body(self, headers: dict) -> Optional[bytes]:
+        """The request body, up to 1 KiB; None after answering a bad one."""
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self._json(HTTPStatus.BAD_REQUEST, {"error": "bad Content-Length"}, headers)
+            return None
+        if length > 1024:
+            self._json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "body too large"}, headers)
+            return None
+        return self.rfile.read(length)
+
+    def _summary(self) -> None:
+        """The last finished checklist of the conversation whose token is sent.
+
+        Same-origin only (the summary page): no CORS headers, and a request from
+        another page's origin is refused before anything is read.
+        """
+        origin = self.headers.get("Origin")
+        if origin and urlsplit(origin).netloc != (self.headers.get("Host") or ""):
+            self._json(HTTPStatus.FORBIDDEN, {"error": "origin not allowed"})
+            return
+        body = self._body({})
+        if body is None:
+            return
+        try:
+            data = json.loads(body or b"{}")
+        except ValueError:
+            data = None
+        session_id = data.get("session_id") if isinstance(data, dict) else None
+        token = data.get("token") if isinstance(data, dict) else None
+        if not tokens.verify(self.server.secret, session_id, token, self.server.settings.token_ttl_seconds):
+            self._json(HTTPStatus.FORBIDDEN, {"error": "this chat's session has ended"})
+            return
+        try:
+            found = summary.for_conversation(tokens.conversation_id(self.server.secret, session_id),
+                                             *self.server.rasa)
+        except Exception as error:  # noqa: BLE001 - Rasa unreachable; health data: no details
+            logger.error("Could not read a checklist summary: %s", type(error).__name__)
+            self._json(HTTPStatus.SERVICE_UNAVAILABLE, {"error": "try again later"})
+            return
+        if found is None:
+            self._json(HTTPStatus.NOT_FOUND, {"error": "no finished checklist in this chat"})
+            return
+        self._json(HTTPStatus.OK, found)
+
     def do_POST(self) -> None:  # noqa: N802
-        if urlsplit(self.path).path != "/session":
+        path = urlsplit(self.path).path
+        if path == "/summary":
+            self._summary()
+            return
+        if path != "/session":
             self._json(HTTPStatus.NOT_FOUND, {"error": "not found"})
             return
         cors = self._cors()
@@ -160,17 +226,8 @@ class Handler(BaseHTTPRequestHandler):
             self._json(HTTPStatus.TOO_MANY_REQUESTS, {"error": "too many chats started; try again later"},
                        {**cors, "Retry-After": str(wait)})
             return
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if length < 0:
-            self._json(HTTPStatus.BAD_REQUEST, {"error": "bad Content-Length"}, cors)
+        if self._body(cors) is None:  # nothing in it is used: every session is new
             return
-        if length > 1024:
-            self._json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "body too large"}, cors)
-            return
-        self.rfile.read(length)  # nothing in it is used: every session is new
         session_id, token = tokens.issue(self.server.secret)
         self._json(HTTPStatus.OK, {"session_id": session_id, "token": token,
                                    "expires_in": self.server.settings.token_ttl_seconds}, cors)

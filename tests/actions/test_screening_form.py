@@ -101,8 +101,13 @@ def test_outcome_is_uttered_stored_and_a_callback_offered(database_url):
     dispatcher = CollectingDispatcher()
     events = run(ActionScreeningOutcome().run(
         dispatcher, tracker(COMPLETE, active_loop=None, sender_id="abc-123", channel="socketio"), DOMAIN))
-    assert uttered(dispatcher) == ["utter_screening_outcome_needs_mri", "utter_screening_note_bone_density",
-                                   "utter_screening_note_risk_flag", "utter_offer_callback"]
+    # one message for the outcome, its notes inside it (then the callback offer)
+    assert uttered(dispatcher) == ["utter_screening_outcome_needs_mri", "utter_offer_callback"]
+    notes = dispatcher.messages[0]["screening_notes"].split("\n")
+    assert notes[0] == ""  # each note on a line of its own, under the main line
+    assert [n[:30] for n in notes[1:]] == [
+        DOMAIN["responses"][f"utter_screening_note_{name}"][0]["text"][:30] for name in ("bone_density", "risk_flag")]
+    assert "\n\n" not in dispatcher.messages[0]["screening_notes"]  # channels split blank lines into bubbles
     slots = slot_events(events)
     assert slots["callback_offered"] is True
     assert all(slots[name] is None for name in COMPLETE)  # ready for a fresh start

@@ -107,6 +107,7 @@ def start(work: Path) -> Stack:
            "ACTION_SERVER_TOKEN": secrets.token_hex(20),
            "WIDGET_HOST": "127.0.0.1", "WIDGET_PORT": str(widget_port),
            "WIDGET_SOCKET_URL": rasa_url, "WIDGET_ALLOWED_ORIGINS": widget_url,
+           "RASA_URL": rasa_url,  # the widget server reads a checklist's summary from Rasa's API
            "WIDGET_MAX_MESSAGE_CHARS": "500", "TRACKER_STORE_RETRY_SECONDS": "2",
            "WIDGET_READ_TIMEOUT": "2", "WIDGET_TOKENS_PER_HOUR": "30",
            **platform_env(standin)}

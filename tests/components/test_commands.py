@@ -1,4 +1,4 @@
-"""Requests about the last answer are read by rule: every phrasing in
+"""Requests about the last answer (and "go back" in the checklist) are read by rule: every phrasing in
 data/nlu/commands.yml is read, and no other example or blind question is."""
 from __future__ import annotations
 
@@ -40,6 +40,8 @@ def test_the_file_holds_exactly_the_rule_read_intents():
     "is that from the fracture?", "did the procedure help", "the pain pills didn't help",
     "it was helpful to walk a bit", "how do you know if the bone is healing", "back pain",
     "my back is not helpful", "", "   ", "🙂",
+    "my back hurts", "when can I go back to work", "go back to driving", "back surgery",
+    "is the mistake in my spine", "can I undo the surgery", "my previous fracture",
 ])
 def test_questions_that_share_words_are_left_to_the_classifier(text):
     assert read_command(text) is None

@@ -20,6 +20,13 @@
  * own socket (the server stores it only for an answer this conversation was
  * given), then replaced by a short thank-you. Tapping it never moves focus away
  * from the text box.
+ *
+ * The checklist's outcome is one message, its main line first: it stays in view
+ * (the log does not scroll its top away when the callback offer follows), and
+ * a "Printable summary" link under it opens the summary page on the widget's
+ * server (/summary), with this chat's session id and token in the address's
+ * fragment: the page asks for the answers with them, and removes them from the
+ * address at once.
  */
 (function () {
   "use strict";
@@ -33,6 +40,7 @@
     socketUrl: base.origin,
     socketPath: "/socket.io",
     sessionUrl: new URL("/session", base).href,
+    summaryUrl: new URL("/summary", base).href,
     title: "Ask our assistant",
     phone: "the phone number on your appointment papers",
     // the practice's numbers (bot/settings.py: EMERGENCY_NUMBER, CRISIS_LINE, SOURCE_TITLE)
@@ -62,6 +70,8 @@
   // "forget me" confirmed: the server deleted the conversation (actions/forget_me.py)
   var FORGOTTEN_REPLY = "utter_forget_me_done";
   var CRISIS = "crisis";
+  // the checklist's outcome: "utter_screening_outcome_" + the outcome (actions/screening_rules.py)
+  var OUTCOME_PREFIX = "utter_screening_outcome_";
   // A catalogue answer's response: "utter_" + an answer id with a "/" (the catalogue
   // contract); chitchat is a retrieval response too but no answer from the source.
   function catalogueAnswerId(utterAction) {
@@ -157,10 +167,23 @@
     } else {
       item.append(el("span", { "class": "kc-sr" }, message.from === "user" ? "You said: " : "Assistant: "));
     }
-    item.append(el("span", { "class": "kc-text" }, message.text));
+    if (message.outcome && message.text.indexOf("\n") > 0) {
+      // the checklist's outcome: its main line stands out from the notes under it
+      var cut = message.text.indexOf("\n");
+      var text = el("span", { "class": "kc-text" });
+      text.append(el("strong", { "class": "kc-main-line" }, message.text.slice(0, cut)), message.text.slice(cut));
+      item.append(text);
+    } else {
+      item.append(el("span", { "class": "kc-text" }, message.text));
+    }
     if (message.urgent) { item.append(callLinks(message.urgent)); }
     if (message.source && message.source.length) { item.append(renderSource(message.source)); }
     if (message.feedback) { item.append(renderFeedback(message)); }
+    if (message.outcome) {
+      item.append(renderSummaryLink());
+      // the main line stays in view until the person writes again
+      if (announce !== false) { pinned = item; }
+    }
     if (message.pending) { item.classList.add("kc-pending"); }
     if (message.retrying) { item.classList.add("kc-retrying"); }
     if (message.id) { item.setAttribute("data-id", message.id); }
@@ -221,6 +244,24 @@
       if (open) { figure.scrollIntoView({ block: "nearest" }); }
     });
     box.append(toggle, figure);
+    return box;
+  }
+
+  // Under the checklist's outcome: the printable summary, in a new tab. The token
+  // travels in the fragment, which no server receives; the page drops it at once.
+  function renderSummaryLink() {
+    var box = el("p", { "class": "kc-summary" });
+    var link = el("a", { "class": "kc-summary-link", href: config.summaryUrl, target: "_blank", rel: "noopener" },
+      "Printable summary");
+    link.append(el("span", { "class": "kc-sr" }, " (opens in a new tab)"));
+    link.addEventListener("click", function (event) {
+      if (!state.session) { return; }
+      // the address with the token is never put on the link itself
+      event.preventDefault();
+      window.open(config.summaryUrl + "#s=" + encodeURIComponent(state.session.id) +
+        "&t=" + encodeURIComponent(state.session.token), "_blank", "noopener");
+    });
+    box.append(link);
     return box;
   }
 
@@ -294,7 +335,14 @@
   // The newest message in view. Called again whenever the log's layout may have
   // changed under it (the panel shown, the stylesheet loaded, the text size changed):
   // scrolling a hidden or unstyled log leaves it at the top.
-  function scrollToEnd() { log.scrollTop = log.scrollHeight; }
+  var pinned = null;
+  function scrollToEnd() {
+    log.scrollTop = log.scrollHeight;
+    if (pinned && pinned.isConnected) {
+      var above = pinned.getBoundingClientRect().top - log.getBoundingClientRect().top;
+      if (above < 0) { log.scrollTop = Math.floor(log.scrollTop + above); }
+    }
+  }
 
   function disableButtons() {
     log.querySelectorAll(".kc-quick").forEach(function (node) { node.disabled = true; });
@@ -424,6 +472,9 @@
         var source = meta.source.filter(function (passage) { return typeof passage === "string" && passage; });
         if (source.length) { message.source = source; }
       }
+      if (typeof meta.utter_action === "string" && meta.utter_action.indexOf(OUTCOME_PREFIX) === 0) {
+        message.outcome = true;
+      }
       var answerId = catalogueAnswerId(meta.utter_action);
       if (answerId && typeof meta.message_ts === "number" && isFinite(meta.message_ts)) {
         message.feedback = { answerId: answerId, ts: meta.message_ts };
@@ -521,6 +572,7 @@
     }
     showNotice("");
     disableButtons();
+    pinned = null;
     var id = messageId();
     state.outbox.push({ id: id, payload: payload });
     addMessage({ from: "user", text: display, id: id, pending: true });
