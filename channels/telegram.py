@@ -31,7 +31,7 @@ from sanic.request import Request
 from channels._verify import refuse, require
 from channels.answer_buttons import with_answer_buttons
 from channels.deliveries import guard_deliveries, reraise_as_retryable
-from channels.namespaces import in_namespace
+from channels.namespaces import PLATFORM_PREFIXES, in_namespace
 from channels.text import with_clean_text
 
 logger = logging.getLogger(__name__)
@@ -59,8 +59,10 @@ class SecureTelegramOutput(TelegramOutput):
         return self._me
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
-        # a catalogue answer gets its source and "was this helpful?" buttons
-        await super().send_response(recipient_id, with_answer_buttons(message))
+        # a catalogue answer gets its source and "was this helpful?" buttons; a turn Rasa's
+        # HTTP API started (a check-in, bot/checkins) names the chat as telegram:<chat>
+        await super().send_response(recipient_id.removeprefix(PLATFORM_PREFIXES["telegram"]),
+                                    with_answer_buttons(message))
 
     async def send_text_with_buttons(self, recipient_id: Text, text: Text,
                                      buttons: List[Dict[Text, Any]],
