@@ -30,6 +30,7 @@ from sanic.request import Request
 
 from channels._verify import refuse, require
 from channels.answer_buttons import with_answer_buttons
+from channels.checkin_stop import with_checkin_stop
 from channels.deliveries import guard_deliveries, reraise_as_retryable
 from channels.namespaces import PLATFORM_PREFIXES, in_namespace
 from channels.text import with_clean_text
@@ -143,7 +144,8 @@ class SecureTelegramInput(TelegramInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # a turn: text cleaned, conversation named telegram:<chat>, a failure a 503 to resend
-        turn = reraise_as_retryable(in_namespace("telegram", with_clean_text(on_new_message)))
+        turn = reraise_as_retryable(in_namespace("telegram", with_clean_text(
+            with_checkin_stop("telegram", on_new_message))))
         telegram_webhook = super().blueprint(turn)
 
         @telegram_webhook.middleware("request")

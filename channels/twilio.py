@@ -31,6 +31,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 
 from channels._verify import refuse, require
+from channels.checkin_stop import with_checkin_stop
 from channels.deliveries import guard_deliveries, reraise_as_retryable
 from channels.namespaces import PLATFORM_PREFIXES, in_namespace
 from channels.text import with_clean_text
@@ -175,7 +176,8 @@ class SecureTwilioInput(TwilioInput):
 
         # a turn: text cleaned, conversation named twilio:<number> (before the numbered
         # reply is read from it), a failure a 503 to resend
-        turn = reraise_as_retryable(in_namespace("twilio", with_clean_text(with_numbered_replies)))
+        turn = reraise_as_retryable(in_namespace("twilio", with_clean_text(
+            with_checkin_stop("twilio", with_numbered_replies))))
         twilio_webhook = super().blueprint(turn)
 
         @twilio_webhook.middleware("request")

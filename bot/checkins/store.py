@@ -1,4 +1,4 @@
-"""The check-in rows and every change of their state, each one statement that
+r"""The check-in rows and every change of their state, each one statement that
 decides by itself, so two schedulers (or a scheduler and a STOP) never both win.
 
     due -> sending (claimed by one scheduler) -> sent -> answered
