@@ -23,7 +23,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Callable, Optional
 
-from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.checkins import store
@@ -121,12 +121,13 @@ class CheckinScheduler:
             except Exception as error:  # noqa: BLE001 - a reminder is at most once, never twice
                 logger.warning("check-in %s: reminder not sent (%s)", row.id, type(error).__name__)
 
-    def background(self) -> BackgroundScheduler:
-        """An APScheduler running the pass every poll interval (one at a time)."""
-        scheduler = BackgroundScheduler(timezone="UTC")
-        scheduler.add_job(self.run_once, "interval", seconds=self.settings.poll_seconds,
-                          max_instances=1, coalesce=True, next_run_time=utc_now())
-        return scheduler
+
+def add_job(checkins: CheckinScheduler, scheduler: BaseScheduler) -> BaseScheduler:
+    """The pass as an APScheduler interval job: at once, then every poll interval; never
+    two at a time, and runs missed while busy collapse into one."""
+    scheduler.add_job(checkins.run_once, "interval", seconds=checkins.settings.poll_seconds,
+                      max_instances=1, coalesce=True, next_run_time=utc_now(), id="checkins")
+    return scheduler
 
 
 def main() -> None:
@@ -135,9 +136,7 @@ def main() -> None:
     if not settings.rasa_token:
         raise SystemExit("RASA_TOKEN must be set: check-ins are sent through Rasa's HTTP API")
     checkins = CheckinScheduler(RasaTrigger(settings.rasa_url, settings.rasa_token))
-    scheduler = BlockingScheduler(timezone="UTC")
-    scheduler.add_job(checkins.run_once, "interval", seconds=checkins.settings.poll_seconds,
-                      max_instances=1, coalesce=True, next_run_time=utc_now())
+    scheduler = add_job(checkins, BlockingScheduler(timezone="UTC"))
     logger.info("check-in scheduler %s polling every %s s", checkins.worker, checkins.settings.poll_seconds)
     try:
         scheduler.start()

@@ -249,3 +249,23 @@ def test_two_schedulers_at_once_send_each_check_in_once(database_url):
         claimants = {c.claimed_by for c in session.execute(select(Checkin).where(Checkin.day == 1)).scalars()}
     assert set(states(database_url).values()) == {"sent", "due"}
     assert claimants <= {"one", "two"}
+
+
+def test_apscheduler_runs_the_pass(database_url, rasa):
+    """The job as the run command adds it, on a real APScheduler: it sends what is due."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from bot.checkins.scheduler import add_job
+
+    enrolment.enrol(form(), "rita", database_url, SETTINGS, now=ENROLLED_AT)
+    passes = threading.Event()
+    checkins = scheduler(rasa, database_url, SetClock(DUE[1]))
+    run_once = checkins.run_once
+    checkins.run_once = lambda: (run_once(), passes.set())[0]  # type: ignore[method-assign]
+    background = add_job(checkins, BackgroundScheduler(timezone="UTC"))
+    background.start()
+    try:
+        assert passes.wait(60)
+    finally:
+        background.shutdown(wait=True)
+    assert len(rasa.triggered()) == 1 and states(database_url)[1] == "sent"
