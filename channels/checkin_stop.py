@@ -39,7 +39,8 @@ def with_checkin_stop(platform: str, on_new_message: Callable[[UserMessage], Awa
             stopped = await asyncio.to_thread(stop, message.sender_id, f"{platform} {word}")
             if stopped:
                 logger.info("check-ins stopped by the patient (%s)", platform)
-                await message.output_channel.send_text_message(message.sender_id, CONFIRMATION)
+                # send_response: the namespaced output (channels/namespaces.py) strips the prefix there
+                await message.output_channel.send_response(message.sender_id, {"text": CONFIRMATION})
                 return None
         return await on_new_message(message)
 

@@ -29,7 +29,9 @@ class RasaTrigger:
         self.session = requests.Session()
 
     def _url(self, conversation_id: str, tail: str) -> str:
-        return f"{self.rasa_url}/conversations/{quote(conversation_id, safe='')}/{tail}"
+        # Rasa's routes take the id as it stands in the path: ':' and '+' (twilio:+1...)
+        # are kept, not percent-encoded, or Rasa would read another conversation
+        return f"{self.rasa_url}/conversations/{quote(conversation_id, safe=':+')}/{tail}"
 
     def send(self, conversation_id: str, output_channel: str, checkin_id: int, day: int,
              reminder: bool = False) -> None:

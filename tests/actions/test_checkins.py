@@ -35,3 +35,17 @@ def test_the_warning_sign_answer_is_yes_no_or_asked_again(message, warning):
 ])
 def test_stop_words(platform, text, word):
     assert stop_word(platform, text) == word
+
+
+def test_every_check_in_question_cites_the_source_word_for_word():
+    from tests.project import SOURCE_DOCUMENT, domain
+
+    source = " ".join(SOURCE_DOCUMENT.read_text(encoding="utf-8").split())
+    questions = {name: variations for name, variations in domain()["responses"].items()
+                 if name.startswith("utter_ask_checkin_")}
+    assert set(questions) == {"utter_ask_checkin_pain", "utter_ask_checkin_warning"}
+    for name, variations in questions.items():
+        passages = variations[0]["metadata"]["source"]
+        assert passages, name
+        for passage in passages:
+            assert " ".join(passage.split()) in source, (name, passage)

@@ -54,7 +54,7 @@ def checkins(stack: Stack, phone: str):
 
 
 def test_sms_check_ins_answered_a_warning_sign_and_stop(stack):
-    sender = f"+1201{random.randint(10**6, 10**7 - 1)}"
+    sender = f"+1201{random.randint(200, 999)}{random.randint(0, 9999):04d}"  # a valid NANP number
     enrolment.enrol(form(phone=sender), "rita", database(stack), SETTINGS, now=ENROLLED_AT)
     clock = SetClock(DUE[1] - timedelta(minutes=5))
     first = scheduler(stack, clock, "first")

@@ -7,7 +7,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, List, Optional
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 
 class SetClock:
@@ -56,7 +56,7 @@ class RasaStandIn:
                 segments = url.path.split("/")
                 if query.get("token") != [stand_in.token]:
                     return None, None, None
-                return unquote(segments[2]), segments[3], query
+                return segments[2], segments[3], query  # as Rasa: the id as it stands in the path
 
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 conversation, what, query = self._parts()
