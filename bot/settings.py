@@ -138,3 +138,51 @@ class ConsoleSettings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_console_settings() -> ConsoleSettings:
     return ConsoleSettings()
+
+
+class CheckinSettings(BaseSettings):
+    """Post-procedure check-ins (bot/checkins): which days, when, and how often the
+    scheduler looks for due ones. Times of day are in the patient's own time zone."""
+
+    days_raw: str = Field("1,3,7,14", env="CHECKIN_DAYS")
+    send_time: str = Field("10:00", env="CHECKIN_SEND_TIME")
+    # No check-in is sent from quiet_start to quiet_end (patient's local time): a due
+    # one waits for the morning.
+    quiet_start: str = Field("21:00", env="CHECKIN_QUIET_START")
+    quiet_end: str = Field("08:00", env="CHECKIN_QUIET_END")
+    default_time_zone: str = Field("America/New_York", env="CHECKIN_TIME_ZONE")
+    poll_seconds: float = Field(30.0, env="CHECKIN_POLL_SECONDS")
+    # A check-in not answered this long after it was sent gets one reminder; one
+    # still unanswered this long after the reminder is "missed" (the follow-up queue).
+    remind_after_hours: float = Field(6.0, env="CHECKIN_REMIND_AFTER_HOURS")
+    missed_after_hours: float = Field(18.0, env="CHECKIN_MISSED_AFTER_HOURS")
+    # A row left "sending" this long (its scheduler died mid-send) is looked at again.
+    stuck_after_seconds: float = Field(300.0, env="CHECKIN_STUCK_AFTER_SECONDS")
+    # The Rasa input channel each enrolment channel's messages go out through.
+    twilio_channel: str = Field("twilio", env="CHECKIN_TWILIO_CHANNEL")
+    telegram_channel: str = Field("telegram", env="CHECKIN_TELEGRAM_CHANNEL")
+
+    class Config:
+        case_sensitive = False
+
+    @validator("days_raw")
+    def _days(cls, value: str) -> str:  # noqa: N805 - pydantic's signature
+        days = [d.strip() for d in value.split(",") if d.strip()]
+        if not days or not all(d.isdigit() and 0 < int(d) <= 365 for d in days):
+            raise ValueError("CHECKIN_DAYS must be days after the procedure, e.g. 1,3,7,14")
+        return ",".join(days)
+
+    @validator("send_time", "quiet_start", "quiet_end")
+    def _clock_time(cls, value: str) -> str:  # noqa: N805
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value.strip()):
+            raise ValueError("must be a time of day, HH:MM")
+        return value.strip()
+
+    @property
+    def days(self) -> List[int]:
+        return sorted({int(d) for d in self.days_raw.split(",")})
+
+
+@lru_cache(maxsize=1)
+def get_checkin_settings() -> CheckinSettings:
+    return CheckinSettings()

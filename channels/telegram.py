@@ -30,8 +30,9 @@ from sanic.request import Request
 
 from channels._verify import refuse, require
 from channels.answer_buttons import with_answer_buttons
+from channels.checkin_stop import with_checkin_stop
 from channels.deliveries import guard_deliveries, reraise_as_retryable
-from channels.namespaces import in_namespace
+from channels.namespaces import PLATFORM_PREFIXES, in_namespace
 from channels.text import with_clean_text
 
 logger = logging.getLogger(__name__)
@@ -59,8 +60,10 @@ class SecureTelegramOutput(TelegramOutput):
         return self._me
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
-        # a catalogue answer gets its source and "was this helpful?" buttons
-        await super().send_response(recipient_id, with_answer_buttons(message))
+        # a catalogue answer gets its source and "was this helpful?" buttons; a turn Rasa's
+        # HTTP API started (a check-in, bot/checkins) names the chat as telegram:<chat>
+        await super().send_response(recipient_id.removeprefix(PLATFORM_PREFIXES["telegram"]),
+                                    with_answer_buttons(message))
 
     async def send_text_with_buttons(self, recipient_id: Text, text: Text,
                                      buttons: List[Dict[Text, Any]],
@@ -141,7 +144,8 @@ class SecureTelegramInput(TelegramInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # a turn: text cleaned, conversation named telegram:<chat>, a failure a 503 to resend
-        turn = reraise_as_retryable(in_namespace("telegram", with_clean_text(on_new_message)))
+        turn = reraise_as_retryable(in_namespace("telegram", with_clean_text(
+            with_checkin_stop("telegram", on_new_message))))
         telegram_webhook = super().blueprint(turn)
 
         @telegram_webhook.middleware("request")

@@ -31,8 +31,9 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 
 from channels._verify import refuse, require
+from channels.checkin_stop import with_checkin_stop
 from channels.deliveries import guard_deliveries, reraise_as_retryable
-from channels.namespaces import in_namespace
+from channels.namespaces import PLATFORM_PREFIXES, in_namespace
 from channels.text import with_clean_text
 
 logger = logging.getLogger(__name__)
@@ -98,6 +99,9 @@ class SecureTwilioOutput(TwilioOutput):
         return self.twilio_number
 
     async def _send_message(self, message_data: Dict[Text, Any]):  # type: ignore[override]
+        # a turn Rasa's HTTP API started (a check-in, bot/checkins) names the recipient by
+        # the conversation, twilio:<number>; a webhook turn by the number already
+        message_data["to"] = message_data["to"].removeprefix(PLATFORM_PREFIXES["twilio"])
         message_data["from_"] = self._sender_for(message_data["to"])
         # Twilio's client is blocking: keep the server's event loop free meanwhile
         return await asyncio.to_thread(self._send_blocking, message_data)
@@ -172,7 +176,8 @@ class SecureTwilioInput(TwilioInput):
 
         # a turn: text cleaned, conversation named twilio:<number> (before the numbered
         # reply is read from it), a failure a 503 to resend
-        turn = reraise_as_retryable(in_namespace("twilio", with_clean_text(with_numbered_replies)))
+        turn = reraise_as_retryable(in_namespace("twilio", with_clean_text(
+            with_checkin_stop("twilio", with_numbered_replies))))
         twilio_webhook = super().blueprint(turn)
 
         @twilio_webhook.middleware("request")

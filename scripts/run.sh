@@ -3,7 +3,7 @@
 # external server): action server on :5055, Rasa server on :5005 (REST and
 # socket.io channels, HTTP API with a token; Telegram, Twilio and Slack when their
 # variables are set), the widget's demo page on :8080 and the staff review
-# console on :5080. Ctrl-C stops everything.
+# console on :5080, and the check-in scheduler. Ctrl-C stops everything.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Conversations are health data: everything this creates (the database, logs,
@@ -60,6 +60,11 @@ echo "==> starting the widget's demo page on :$WIDGET_PORT and the staff console
 python -m bot.widget > var/widget.log 2>&1 &
 pids+=($!)
 python -m bot.console --port "$CONSOLE_PORT" --no-migrate > var/console.log 2>&1 &
+pids+=($!)
+
+echo "==> starting the check-in scheduler (logs: var/checkins.log)"
+# due check-ins live in the database: one scheduler is enough, a second is safe (README)
+python -m bot.checkins > var/checkins.log 2>&1 &
 pids+=($!)
 
 python -m bot.wait_for "http://localhost:$RASA_PORT/status?token=$RASA_TOKEN" \

@@ -54,7 +54,7 @@ def create_app(database_url: Optional[str] = None, settings: Optional[ConsoleSet
     app.config.update(config)
     csrf.init_app(app)
 
-    from bot.console import auth, feedback, gaps, views
+    from bot.console import auth, checkins, feedback, gaps, views
 
     # Before the blueprints: their routes use it for every row id.
     app.url_map.converters["row_id"] = RowIdConverter
@@ -62,6 +62,7 @@ def create_app(database_url: Optional[str] = None, settings: Optional[ConsoleSet
     app.register_blueprint(views.bp)
     app.register_blueprint(feedback.bp)
     app.register_blueprint(gaps.bp)
+    app.register_blueprint(checkins.bp)
     app.before_request(auth.load_user)
 
     @app.after_request

@@ -137,6 +137,13 @@ def _render(name: str, data: Any) -> str:
         _day_ticks(axes, labels)
         axes.set_ylabel("% of replies")
         axes.legend(frameon=False, fontsize=8)
+    elif name == "pain_trend":  # one patient's pain score (0-10) per check-in
+        figure, axes = _figure(6.0, 2.6)
+        axes.plot(range(len(data)), [pain for _, pain in data], marker="o", color=COLOURS[1])
+        axes.set_xticks(range(len(data)))
+        axes.set_xticklabels([label for label, _ in data], fontsize=8)
+        axes.set_ylim(-0.5, 10.5)
+        axes.set_ylabel("pain (0-10)")
     else:  # horizontal bars: top answers, outcomes, backlog
         height = 0.9 + 0.28 * max(1, len(data))
         figure, axes = _figure(7.0, min(6.0, height))

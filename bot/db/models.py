@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import (JSON, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text,
+from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import declarative_base, relationship
 
@@ -272,3 +272,59 @@ class ContentGapQuestion(Base):
     embedding = Column(LargeBinary, nullable=False)  # 384 float32, unit length
 
     __table_args__ = (Index("ix_content_gap_questions_group_asked", "group_id", "asked_at"),)
+
+
+# --- Post-procedure check-ins (bot/checkins) ----------------------------------------
+# A patient enrolled by staff, with consent, gets short check-ins on set days after
+# the procedure. The due check-ins are rows here, so no process holds them in memory:
+# a restart loses none, and a row is claimed before it is sent, so none goes twice.
+
+
+class CheckinEnrolment(Base):
+    """One patient enrolled for check-ins by a reviewer, with the consent recorded."""
+
+    __tablename__ = "checkin_enrolments"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(120), nullable=False)
+    phone = Column(String(32), nullable=False)  # E.164
+    channel = Column(String(16), nullable=False)  # sms | whatsapp | telegram
+    telegram_chat_id = Column(String(64), nullable=True)  # Telegram bots cannot write to a phone number
+    # Rasa's conversation the check-ins are turns of (channels/namespaces.py): twilio:+1...,
+    # twilio:whatsapp:+1..., telegram:<chat>; the patient's replies continue it.
+    conversation_id = Column(String(255), nullable=False, index=True)
+    time_zone = Column(String(64), nullable=False)  # IANA name, for quiet hours
+    procedure_date = Column(Date, nullable=False)
+    consent = Column(Boolean, nullable=False)
+    consent_at = Column(DateTime(timezone=True), nullable=False)
+    consent_by = Column(String(80), nullable=False)  # the staff member who recorded it
+    enrolled_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
+    stopped_at = Column(DateTime(timezone=True), nullable=True)
+    stopped_via = Column(String(32), nullable=True)  # e.g. "sms STOP", "telegram /stop", "staff"
+
+    checkins = relationship("Checkin", back_populates="enrolment", order_by="Checkin.day",
+                            cascade="all, delete-orphan", passive_deletes=True)
+
+
+class Checkin(Base):
+    """One check-in: due (waiting), sending (claimed by one scheduler), sent, answered,
+    missed (no reply after the reminder) or cancelled (the patient said STOP)."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (UniqueConstraint("enrolment_id", "day", name="uq_checkins_enrolment_day"),
+                      Index("ix_checkins_state_due_at", "state", "due_at"))
+
+    id = Column(Integer, primary_key=True)
+    enrolment_id = Column(Integer, ForeignKey("checkin_enrolments.id", ondelete="CASCADE"), nullable=False)
+    day = Column(Integer, nullable=False)  # days after the procedure
+    due_at = Column(DateTime(timezone=True), nullable=False)  # UTC
+    state = Column(String(16), nullable=False, default="due")
+    claimed_by = Column(String(64), nullable=True)
+    claimed_at = Column(DateTime(timezone=True), nullable=True)
+    sent_at = Column(DateTime(timezone=True), nullable=True)
+    reminded_at = Column(DateTime(timezone=True), nullable=True)
+    answered_at = Column(DateTime(timezone=True), nullable=True)
+    pain = Column(Integer, nullable=True)  # 0-10, the patient's answer
+    warning_sign = Column(Boolean, nullable=True)
+
+    enrolment = relationship("CheckinEnrolment", back_populates="checkins")

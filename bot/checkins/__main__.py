@@ -1,0 +1,3 @@
+from bot.checkins.scheduler import main
+
+main()
