@@ -8,7 +8,7 @@ checklist, or else in the few messages before it, and gives the word the
 person used (e.g. "mom"), or None when the checklist is about the person
 typing. The start action sets `about_person` to that word and `checklist_for`
 to self / someone_else, on which the questions' response variations in
-domain.yml are conditioned ("Does your {about_person} have..."). No sentence
+domain/screening.yml are conditioned ("Does your {about_person} have..."). No sentence
 is built here.
 
 Rule-based on purpose: a handful of family words is all it needs to know, and

@@ -308,7 +308,7 @@ class ActionScreeningOutcome(Action):
         if response:
             # One message, the main line first: the notes that apply go under it
             # through the response's {screening_notes} variable (their sentences
-            # are the utter_screening_note_* responses in domain.yml).
+            # are the utter_screening_note_* responses in domain/screening.yml).
             dispatcher.utter_message(response=response, screening_notes=notes_text(result.notes, domain))
         elif not _said_this_turn(tracker, "utter_emergency"):
             # The validator gives the emergency reply as the answer comes in; when

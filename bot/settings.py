@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     care_team_hours: str = Field("during office hours", env="CARE_TEAM_HOURS")
     # The numbers an emergency reply offers to call (a tap-to-call link in the widget):
     # the practice's country's emergency number and, for a crisis, its crisis line.
-    # The reply texts in domain.yml name 911 and 988; a practice elsewhere changes both.
+    # The reply texts in domain/core.yml name 911 and 988; a practice elsewhere changes both.
     emergency_number: str = Field("911", env="EMERGENCY_NUMBER")
     crisis_line: str = Field("988", env="CRISIS_LINE")
     # The title patients see over a catalogue answer's source passage ("Where this

@@ -29,7 +29,7 @@ from typing import Callable, List
 
 import requests
 
-from scripts.stack import ROOT, Assistant, baseline_tree, start_assistant
+from scripts.stack import ROOT, Assistant, baseline_tree, domain_args, start_assistant
 
 QUESTIONS = [
     "what is kyphoplasty", "how long is recovery", "is it safe", "will I be asleep",
@@ -128,7 +128,7 @@ def long_conversation(assistant: Assistant, turns: int) -> List[float]:
 def training_seconds(root: Path = ROOT) -> float:
     with tempfile.TemporaryDirectory() as out:
         started = time.monotonic()
-        subprocess.run([sys.executable, "-m", "rasa", "train", "--force", "--out", out],
+        subprocess.run([sys.executable, "-m", "rasa", "train", "--force", "--out", out, *domain_args(root)],
                        cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return time.monotonic() - started

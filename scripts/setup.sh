@@ -89,7 +89,7 @@ python -m bot.widget.vendor
 # `rasa train` compares the data/config fingerprint with the newest model and
 # skips training when nothing changed.
 if [[ "${SKIP_TRAIN:-0}" != "1" ]]; then
-  rasa train --fixed-model-name kyphoplasty --out models 2>&1 \
+  rasa train --domain domain --fixed-model-name kyphoplasty --out models 2>&1 \
     | grep -v -E "^(\s*$|.*tensorflow/|To enable the following)" || true
   test -f models/kyphoplasty.tar.gz || { echo "ERROR: training produced no model" >&2; exit 1; }
 fi

@@ -154,6 +154,11 @@ def start_assistant(work: Path, action_port: Optional[int] = None,
                     process.kill()
 
 
+def domain_args(root: Path) -> List[str]:
+    """Rasa's --domain for a checkout: the folder, split by concern, or an older commit's domain.yml."""
+    return ["--domain", "domain"] if (root / "domain").is_dir() else []
+
+
 def baseline_tree(ref: str) -> Path:
     """Another commit of this project, ready to run beside this one.
 
@@ -178,6 +183,6 @@ def baseline_tree(ref: str) -> Path:
     if not model.exists():
         started = time.monotonic()
         subprocess.run([sys.executable, "-m", "rasa", "train", "--fixed-model-name", "kyphoplasty",
-                        "--out", "models"], cwd=tree, env=env, check=True, capture_output=True)
+                        "--out", "models", *domain_args(tree)], cwd=tree, env=env, check=True, capture_output=True)
         (tree / "models" / ".train_seconds").write_text(f"{time.monotonic() - started:.1f}")
     return tree

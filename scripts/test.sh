@@ -17,7 +17,7 @@ if (( ${#missing[@]} )); then
 fi
 
 echo "==> rasa data validate"
-rasa data validate --fail-on-warnings 2>&1 | grep -v -E "tensorflow/|To enable the following|^\s*$" 
+rasa data validate --domain domain --fail-on-warnings 2>&1 | grep -v -E "tensorflow/|To enable the following|^\s*$" 
 
 echo "==> NLU evaluation: the held-out set (floor: 90%, no emergency missed) and the blind test sets"
 echo "    by the answer catalogue contract (guards in scripts/evaluate_blind.py)"

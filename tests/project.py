@@ -9,12 +9,14 @@ from typing import Dict, List
 
 import yaml
 
+from bot.domain_files import load_domain
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("SHARED_DIR", ROOT.parent / "shared"))
 SOURCE_DOCUMENT = SHARED / "source" / "kyphoplasty.md"
 CATALOGUE_CONTRACT = SHARED / "answer-catalogue.md"
 RESPONSES_FILE = ROOT / "data" / "nlu" / "responses.yml"
-DOMAIN_FILE = ROOT / "domain.yml"
+DOMAIN_DIR = ROOT / "domain"
 
 
 @lru_cache(maxsize=None)
@@ -26,7 +28,7 @@ def catalogue_responses() -> Dict[str, dict]:
 
 @lru_cache(maxsize=None)
 def domain() -> dict:
-    return yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))
+    return load_domain(DOMAIN_DIR)
 
 
 def contract_answer_ids() -> List[str]:

@@ -7,6 +7,8 @@ from typing import List
 
 import yaml
 
+from bot.domain_files import load_domain
+
 from bot.settings import PROJECT_ROOT
 
 ANSWER_ID = re.compile(r"^[a-z][a-z0-9_]*(/[a-z0-9_]+)?$")
@@ -20,7 +22,7 @@ def expected_answers() -> List[str]:
     try:
         responses = yaml.safe_load((PROJECT_ROOT / "data/nlu/responses.yml").read_text()) or {}
         full = {name[len("utter_"):] for name in (responses.get("responses") or {}) if "/" in name}
-        domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text()) or {}
+        domain = load_domain()
         intents = [i if isinstance(i, str) else next(iter(i)) for i in domain.get("intents") or []]
     except (OSError, yaml.YAMLError):
         pass

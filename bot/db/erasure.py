@@ -4,7 +4,8 @@ Everything the project's database holds about the conversation goes in one
 transaction, so a failure leaves all of it in place and the patient is told
 nothing was deleted (never a half-deleted record): Rasa's `events` rows (when the
 tracker store shares DATABASE_URL, the default the staff console assumes), the
-screening results, callback requests, "was this helpful?" feedback, and the
+screening results, callback requests, "was this helpful?" feedback, a check-in
+enrolment with its check-ins (no more are sent), and the
 console's review state, notes, flags, content-gap questions and summary of it. The audit log then
 records that a conversation was erased, and when, with nothing that identifies
 it: a hash of a sender id is no protection when the id is a phone number
@@ -26,10 +27,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Dict, Optional
 
-from sqlalchemy import column, delete, inspect, table
+from sqlalchemy import column, delete, inspect, select, table
 from sqlalchemy.engine import Connection
 
-from bot.db.models import (AnswerFeedback, AuditEntry, CallbackRequest, ContentGapQuestion, ConversationAnswer,
+from bot.db.models import (AnswerFeedback, AuditEntry, CallbackRequest, Checkin, CheckinEnrolment,
+                           ContentGapQuestion, ConversationAnswer,
                            ConversationNote, ConversationReview, ConversationSummary, ConversationTag,
                            FlaggedMessage, ScreeningResult)
 from bot.db.session import get_engine
@@ -66,6 +68,16 @@ def erase_in(connection: Connection, conversation_id: str) -> Dict[str, int]:
     """
     present = set(inspect(connection).get_table_names())
     counts: Dict[str, int] = {}
+    if CheckinEnrolment.__tablename__ in present:
+        # A patient enrolled for check-ins who asks to be forgotten: the check-ins
+        # (their pain scores and answers) and the enrolment go too, so nothing is
+        # sent to them again; the audit entry records that a conversation was erased.
+        enrolments = select(CheckinEnrolment.id).where(CheckinEnrolment.conversation_id == conversation_id)
+        counts[Checkin.__tablename__] = connection.execute(
+            delete(Checkin.__table__).where(Checkin.enrolment_id.in_(enrolments))).rowcount or 0
+        counts[CheckinEnrolment.__tablename__] = connection.execute(
+            delete(CheckinEnrolment.__table__).where(
+                CheckinEnrolment.conversation_id == conversation_id)).rowcount or 0
     for table, column in TABLES:
         if table.name not in present:
             continue

@@ -4,13 +4,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Coroutine, Dict, List, Optional
 
-import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from tests.project import DOMAIN_FILE
+from tests.project import domain
 
-DOMAIN: Dict[str, Any] = yaml.safe_load(DOMAIN_FILE.read_text())
+DOMAIN: Dict[str, Any] = domain()
 
 
 def tracker(

@@ -3,6 +3,7 @@ the tracker store keeps of the erasing turn."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered, FollowupAction, Restarted, SlotSet, UserUttered
@@ -13,7 +14,8 @@ import actions.forget_me as forget_me_module
 from actions.forget_me import ActionAskForgetMe, ActionForgetMe, ActionKeepConversation
 from bot.console.events import create_events_table_for_tests, events
 from bot.db.erasure import AUDIT_ACTION, TABLES
-from bot.db.models import (AnswerFeedback, AuditEntry, CallbackRequest, ConversationNote, ConversationReview,
+from bot.db.models import (AnswerFeedback, AuditEntry, CallbackRequest, Checkin, CheckinEnrolment,
+                           ConversationNote, ConversationReview,
                            ConversationSummary, ScreeningResult, utc_now)
 from stores.tracker_store import erasure_start
 from tests.actions.helpers import DOMAIN, run, slot_events, tracker, uttered
@@ -21,7 +23,7 @@ from tests.actions.helpers import DOMAIN, run, slot_events, tracker, uttered
 ERASED = "forget-this-one"
 KEPT = "someone-else"
 FILLED = {"events", "screening_results", "callback_requests", "feedback", "conversation_notes",
-          "conversation_reviews", "conversation_summaries"}
+          "conversation_reviews", "conversation_summaries", "checkin_enrolments", "checkins"}
 
 
 def fill(url: str) -> None:
@@ -48,6 +50,12 @@ def fill(url: str) -> None:
             connection.execute(ConversationNote.__table__.insert().values(
                 sender_id=sender, author="nurse", text="call back re: MRI", created_at=utc_now()))
             connection.execute(ConversationReview.__table__.insert().values(sender_id=sender, reviewed=True))
+            enrolment = connection.execute(CheckinEnrolment.__table__.insert().values(
+                name="Mary Smith", phone="+12125550143", channel="sms", conversation_id=sender,
+                time_zone="America/New_York", procedure_date=date(2026, 1, 1), consent=True,
+                consent_at=utc_now(), consent_by="nurse", enrolled_at=utc_now())).inserted_primary_key[0]
+            connection.execute(Checkin.__table__.insert().values(
+                enrolment_id=enrolment, day=1, due_at=utc_now(), state="answered", pain=4, warning_sign=False))
             connection.execute(ConversationSummary.__table__.insert().values(
                 sender_id=sender, started_at=1.0, last_at=2.0, first_day="2026-01-01", last_day="2026-01-01",
                 preview="my mom fell"))
@@ -60,6 +68,11 @@ def rows_of(url: str, sender: str) -> dict:
     with engine.connect() as connection:
         counts = {table.name: connection.execute(select(func.count()).select_from(table).where(
             table.c[column] == sender)).scalar_one() for table, column in TABLES if table.name in present}
+        enrolments = select(CheckinEnrolment.id).where(CheckinEnrolment.conversation_id == sender)
+        counts["checkin_enrolments"] = connection.execute(
+            select(func.count()).select_from(enrolments.subquery())).scalar_one()
+        counts["checkins"] = connection.execute(select(func.count()).select_from(Checkin.__table__).where(
+            Checkin.enrolment_id.in_(enrolments))).scalar_one()
     engine.dispose()
     return counts
 
