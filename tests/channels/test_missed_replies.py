@@ -9,7 +9,7 @@ import pytest
 
 from bot.widget import tokens
 from channels.missed_replies import BEFORE_ALL, NOT_ASKED, Cursor, asked_from, cursor_of, parts_after
-from tests.channels.test_socketio import QUESTION, Client, new_session
+from tests.channels.test_socketio import QUESTION, Client
 
 EMERGENCY = "my legs went numb this morning"
 WAIT_SECONDS = 90
@@ -48,6 +48,11 @@ def stored_parts(stack, conversation: str) -> List[str]:
     """The conversation's bot replies as the widget is sent them: split at blank lines."""
     return [part for event in stack.tracker(conversation)["events"] if event["event"] == "bot"
             for part in event["text"].strip().split("\n\n")]
+
+
+def new_session(stack) -> tuple:
+    """A session as the widget server issues it (without spending its per-address tokens)."""
+    return tokens.issue(stack.env["WIDGET_SECRET"])
 
 
 async def bind(client: Client, session_id: str, token: str, last_reply: Any = NOT_ASKED) -> dict:
