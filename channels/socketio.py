@@ -34,6 +34,17 @@ it and read the replies. Here:
   so the widget could not tell an emergency reply or show where an answer
   comes from. A catalogue answer also carries `message_ts`, its bot event's
   timestamp: the id a "was this helpful?" tap names it by.
+* Nothing lost across a reload or a dropped connection. A turn's replies go to
+  the socket that holds the chat when the turn ends, and every part carries its
+  place (`reply_ts`, `reply_part`). `session_request` may say which reply the
+  widget showed last (`last_reply`); the socket then joins the conversation's
+  room, gets the stored replies after that one (channels/missed_replies.py),
+  and only then `session_confirm`. Joining and the replay hold the
+  conversation's lock that sending a turn's replies takes too, so a reply
+  reaches the new socket either in the replay or live, never neither.
+  `missed_replies` ({last_reply}) asks again on a bound socket: the widget does
+  when a resent message proves handled already (its turn may have run on
+  another server, whose room this socket is not in).
 * `feedback` ({answer_id, message_ts, helpful}) stores a tap under a catalogue
   answer (bot/db/feedback.py), only from a socket bound to a conversation, only
   for an answer that conversation's tracker shows was given at that time, and
@@ -41,9 +52,11 @@ it and read the replies. Here:
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import os
+import weakref
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -57,6 +70,7 @@ from bot.db import deliveries, feedback
 from bot.rate_limits import Buckets
 from bot.settings import WidgetSettings
 from bot.widget import tokens
+from channels import missed_replies
 from channels.text import clean_text
 
 logger = logging.getLogger(__name__)
@@ -65,7 +79,9 @@ REFUSED_EVENT = "message_refused"
 SESSION_REFUSED_EVENT = "session_refused"
 SESSION_REPLACED_EVENT = "session_replaced"
 FEEDBACK_EVENT = "feedback"
+MISSED_REPLIES_EVENT = "missed_replies"
 RETRY_AFTER_SECONDS = 2
+REPLAYS_BURST = 20  # missed-reply replays a chat may ask for at once, and then a minute
 
 
 class RepliesAfterTheTurn(SocketIOOutput):
@@ -79,22 +95,47 @@ class RepliesAfterTheTurn(SocketIOOutput):
         self.held.append((socket_id, response))
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
-        """Rasa's sending, with `reply_metadata` on the last part of the reply.
+        """Rasa's sending, with `reply_metadata` on the last part of the reply and
+        its place in the conversation (`reply_ts`, `reply_part`) on every part.
 
         The last part, because Rasa splits a text at blank lines and puts the
         buttons on the last part: what belongs under the answer goes there too.
+        The place lets the widget ask for what it missed (channels/missed_replies.py).
         """
         metadata = reply_metadata(message)
+        timestamp = feedback.valid_timestamp(message.get("timestamp"))
         before = len(self.held)
         await super().send_response(recipient_id, message)
-        if metadata and len(self.held) > before and isinstance(self.held[-1][1], dict):
-            socket_id, last = self.held[-1]
-            self.held[-1] = (socket_id, {**last, "metadata": metadata})
+        parts = len(self.held) - before
+        for number in range(parts):
+            socket_id, part = self.held[before + number]
+            if not isinstance(part, dict):
+                continue
+            extra = dict(metadata) if number == parts - 1 else {}
+            if timestamp is not None:
+                extra.update(reply_ts=timestamp, reply_part=number)
+            if extra:
+                self.held[before + number] = (socket_id, {**part, "metadata": extra})
 
     async def send_held(self) -> None:
         for socket_id, response in self.held:
             await self.sio.emit(self.bot_message_evt, response, room=socket_id)
         self.held = []
+
+
+class ReplayedReplies(RepliesAfterTheTurn):
+    """Stored replies made into the parts they were sent as, to be sent again.
+
+    Custom JSON (no response of this assistant has any) Rasa's output emits
+    straight to the room, not through `_send_message`: it is not replayed.
+    """
+
+    def __init__(self, bot_message_evt: Text) -> None:
+        super().__init__(None, bot_message_evt)  # type: ignore[arg-type] - it never emits
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any],
+                               **kwargs: Any) -> None:
+        return None
 
 
 def reply_metadata(message: Dict[Text, Any]) -> Dict[str, Any]:
@@ -186,6 +227,27 @@ class SecureSocketIOInput(SocketIOInput):
         limits = limits or WidgetSettings()
         self.chat_limit = Buckets(limits.messages_burst, limits.messages_per_minute / 60)
         self.address_limit = Buckets(limits.address_messages_per_minute, limits.address_messages_per_minute / 60)
+        # replays of missed replies (a database read each): a reload or reconnect costs one
+        self.replay_limit = Buckets(REPLAYS_BURST, REPLAYS_BURST / 60)
+        # held only while a turn's replies are sent or a socket joins: none left over
+        self._replies_locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
+
+    def replies_lock(self, conversation: str) -> asyncio.Lock:
+        """The conversation's lock between sending a turn's replies and a socket's replay."""
+        lock = self._replies_locks.get(conversation)
+        if lock is None:
+            lock = self._replies_locks[conversation] = asyncio.Lock()
+        return lock
+
+    async def replies_after(self, webhook: Blueprint, conversation: str,
+                            cursor: missed_replies.Cursor) -> List[Any]:
+        """The conversation's reply parts after `cursor`, as they were sent, oldest first."""
+        agent = next(iter(webhook.apps)).ctx.agent
+        events = await missed_replies.bot_events_after(agent.tracker_store, conversation, cursor)
+        output = ReplayedReplies(self.bot_message_evt)
+        for message in missed_replies.as_messages(events):
+            await output.send_response(conversation, message)
+        return missed_replies.parts_after(output.held, cursor)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.cors_allowed_origins,
@@ -226,23 +288,45 @@ class SecureSocketIOInput(SocketIOInput):
                                namespace=namespace)
                 return {"ok": False, "error": "invalid_token"}
             conversation = tokens.conversation_id(self.secret, session_id)
+            # only the conversation the token proves: its replies after the one the widget showed
+            asked = missed_replies.asked_from(data)
+            if asked is not missed_replies.NOT_ASKED and asked is not None:
+                wait = self.replay_limit.retry_after(conversation)
+                if wait:
+                    return {"ok": False, "error": "slow_down", "retry": True, "retry_after": wait}
             address = (await sio.get_session(sid, namespace=namespace)).get("address", "")
-            await sio.save_session(sid, {"conversation": conversation, "session_id": session_id,
-                                         "address": address}, namespace=namespace)
-            # one socket per chat: the newest (a reload, another window) takes it over,
-            # so a copied token does not give a second reader of the replies
-            participants = list(sio.manager.get_participants(namespace or "/", conversation))
-            for other in (p[0] if isinstance(p, tuple) else p for p in participants):
-                if other != sid:
-                    other_session = await sio.get_session(other, namespace=namespace)
-                    await sio.leave_room(other, conversation, namespace=namespace)
-                    await sio.save_session(other, {"address": other_session.get("address", "")},
-                                           namespace=namespace)
-                    await sio.emit(SESSION_REPLACED_EVENT, {"reason": "opened_elsewhere"}, room=other,
-                                   namespace=namespace)
-            await sio.enter_room(sid, conversation, namespace=namespace)
-            await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
-            return {"ok": True, "session_id": session_id}
+            async with self.replies_lock(conversation):
+                await sio.save_session(sid, {"conversation": conversation, "session_id": session_id,
+                                             "address": address}, namespace=namespace)
+                # one socket per chat: the newest (a reload, another window) takes it over,
+                # so a copied token does not give a second reader of the replies
+                participants = list(sio.manager.get_participants(namespace or "/", conversation))
+                for other in (p[0] if isinstance(p, tuple) else p for p in participants):
+                    if other != sid:
+                        other_session = await sio.get_session(other, namespace=namespace)
+                        await sio.leave_room(other, conversation, namespace=namespace)
+                        await sio.save_session(other, {"address": other_session.get("address", "")},
+                                               namespace=namespace)
+                        await sio.emit(SESSION_REPLACED_EVENT, {"reason": "opened_elsewhere"}, room=other,
+                                       namespace=namespace)
+                # In the room first, then read: a turn stored before the read is in the
+                # replay, one stored after it is sent to the room, which holds this socket
+                # (its sending waits for this lock). The widget skips what it has twice.
+                await sio.enter_room(sid, conversation, namespace=namespace)
+                missed: List[Any] = []
+                if isinstance(asked, missed_replies.Cursor):
+                    try:
+                        missed = await self.replies_after(socketio_webhook, conversation, asked)
+                    except Exception as error:  # noqa: BLE001 - not bound: the widget asks again
+                        logger.error("missed replies not read: %s", type(error).__name__)
+                        await sio.leave_room(sid, conversation, namespace=namespace)
+                        await sio.save_session(sid, {"address": address}, namespace=namespace)
+                        return {"ok": False, "error": "not_read", "retry": True,
+                                "retry_after": RETRY_AFTER_SECONDS}
+                for reply in missed:
+                    await sio.emit(self.bot_message_evt, reply, room=sid, namespace=namespace)
+                await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+            return {"ok": True, "session_id": session_id, "replayed": len(missed)}
 
         @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: Text, data: Any) -> Dict[str, Any]:
@@ -288,8 +372,43 @@ class SecureSocketIOInput(SocketIOInput):
                         "retry_after": RETRY_AFTER_SECONDS, "message_id": message_id}
             if key:
                 deliveries.settle("widget", key, handled=True)
-            await output.send_held()
+            # to the socket holding the chat now (after a reload, the new one), never
+            # between a new socket's replay and its joining the room
+            async with self.replies_lock(conversation):
+                await output.send_held()
             return {"ok": True, "message_id": message_id}
+
+        @sio.on(MISSED_REPLIES_EVENT, namespace=namespace)
+        async def handle_missed_replies(sid: Text, data: Any) -> Dict[str, Any]:
+            """The bound conversation's replies after `last_reply`, asked again later.
+
+            The widget asks when a message it resent proves handled already (a
+            `duplicate` ack): the turn ran while this socket was not the chat's,
+            maybe on another server, whose room this socket is not in.
+            """
+            data = data if isinstance(data, dict) else {}
+            conversation = (await sio.get_session(sid, namespace=namespace)).get("conversation")
+            if not conversation:
+                return {"ok": False, "error": "no_session"}
+            asked = missed_replies.asked_from(data)
+            if not isinstance(asked, missed_replies.Cursor):
+                return {"ok": False, "error": "invalid"}
+            wait = self.replay_limit.retry_after(conversation)
+            if wait:
+                return {"ok": False, "error": "slow_down", "retry": True, "retry_after": wait}
+            async with self.replies_lock(conversation):
+                try:
+                    missed = await self.replies_after(socketio_webhook, conversation, asked)
+                except Exception as error:  # noqa: BLE001 - the widget may ask again
+                    logger.error("missed replies not read: %s", type(error).__name__)
+                    return {"ok": False, "error": "not_read", "retry": True,
+                            "retry_after": RETRY_AFTER_SECONDS}
+                # still this socket's chat (another window may have taken it meanwhile)
+                if (await sio.get_session(sid, namespace=namespace)).get("conversation") != conversation:
+                    return {"ok": False, "error": "no_session"}
+                for reply in missed:
+                    await sio.emit(self.bot_message_evt, reply, room=sid, namespace=namespace)
+            return {"ok": True, "replayed": len(missed)}
 
         @sio.on(FEEDBACK_EVENT, namespace=namespace)
         async def handle_feedback(sid: Text, data: Any) -> Dict[str, Any]:

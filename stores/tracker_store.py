@@ -51,8 +51,8 @@ from rasa.core.agent import Agent
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore, create_engine_kwargs
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import (ActionExecuted, ActiveLoop, Event, Restarted, SessionStarted, SlotSet,
-                                     UserUttered)
+from rasa.shared.core.events import (ActionExecuted, ActiveLoop, BotUttered, Event, Restarted, SessionStarted,
+                                     SlotSet, UserUttered)
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.engine import URL
@@ -167,6 +167,25 @@ class DurableSQLTrackerStore(SQLTrackerStore):
                     .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id > row_id)
                     .order_by(self.SQLEvent.id).all())
             return [(row.id, json.loads(row.data)) for row in rows]
+
+    async def bot_events_since(self, sender_id: Text, timestamp: float, limit: int) -> List[dict]:
+        """The newest `limit` bot events stored at or after `timestamp`, oldest first.
+
+        For the web chat's missed replies (channels/missed_replies.py): one query
+        on the sender's index instead of reading the whole conversation. The
+        column is compared with a little room (it is a float like the JSON, but a
+        database may round it); the caller compares the event's own timestamp.
+        """
+        def read() -> List[dict]:
+            with self.session_scope() as session:
+                rows = (session.query(self.SQLEvent.data)
+                        .filter(self.SQLEvent.sender_id == sender_id,
+                                self.SQLEvent.type_name == BotUttered.type_name,
+                                self.SQLEvent.timestamp >= timestamp - 1e-3)
+                        .order_by(self.SQLEvent.id.desc()).limit(limit).all())
+                return [json.loads(row.data) for row in reversed(rows)]
+
+        return await self._with_retries("read a conversation's replies", read)
 
     async def _retrieve(self, sender_id: Text,
                         fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:

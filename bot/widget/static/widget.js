@@ -27,6 +27,16 @@
  * server (/summary), with this chat's session id and token in the address's
  * fragment: the page asks for the answers with them, and removes them from the
  * address at once.
+ *
+ * Nothing is lost across a reload or a dropped connection: every reply part
+ * carries its place in the conversation (metadata.reply_ts, reply_part). The
+ * widget keeps the place of the newest one it showed (state.lastReply) and
+ * names it in every session_request; the server sends the replies stored after
+ * it before it confirms the session, and the ones of a turn still running go
+ * to this socket when the turn ends. When a resent message proves handled
+ * already, the widget asks once more (missed_replies). A part at or before
+ * lastReply is one the widget has already shown: it is skipped, so nothing
+ * appears twice.
  */
 (function () {
   "use strict";
@@ -88,7 +98,9 @@
 
   // ---- state kept across reloads
   var state = load();
-  function fresh() { return { session: null, messages: [], outbox: [], open: false }; }
+  // lastReply: the place of the newest reply shown (null: none yet). A state saved
+  // before replies had places has no such key, and asks for no missed replies.
+  function fresh() { return { session: null, messages: [], outbox: [], open: false, lastReply: null }; }
   function load() {
     try {
       var saved = JSON.parse(window.sessionStorage.getItem(config.storageKey));
@@ -430,21 +442,61 @@
     document.head.append(loader);
   });
 
+  // A reply part's place in the conversation, from its metadata (channels/socketio.py).
+  function replyPlace(meta) {
+    if (typeof meta.reply_ts !== "number" || !isFinite(meta.reply_ts) ||
+        typeof meta.reply_part !== "number" || meta.reply_part % 1 !== 0) { return null; }
+    return { ts: meta.reply_ts, part: meta.reply_part };
+  }
+  function isAfter(place, than) {
+    return !than || place.ts > than.ts || (place.ts === than.ts && place.part > than.part);
+  }
+
+  // Binds this socket to the chat; with the place of the newest reply shown, the
+  // server first sends what came after it (a reply made while the page reloaded).
+  var sessionRetry = null;
+  function requestSession() {
+    if (!socket || !state.session) { return; }
+    clearTimeout(sessionRetry);
+    var request = { session_id: state.session.id, token: state.session.token };
+    if ("lastReply" in state) { request.last_reply = state.lastReply; }
+    var asked = socket;
+    socket.emit("session_request", request, function (ack) {
+      if (asked !== socket || !ack || ack.ok !== false || !ack.retry) { return; }
+      // missed replies not readable yet, or asked too often: not bound; ask again
+      sessionRetry = setTimeout(function () {
+        if (asked === socket && socket.connected && !confirmed) { requestSession(); }
+      }, (ack.retry_after || 2) * 1000);
+    });
+  }
+
+  // A resent message was handled already (before a reload, or on another server):
+  // its replies went to a socket this one is not; ask for what came after lastReply.
+  function askMissed() {
+    if (!socket || !confirmed || !("lastReply" in state)) { return; }
+    var asked = socket;
+    socket.timeout(10000).emit("missed_replies", { last_reply: state.lastReply }, function (err, ack) {
+      if (asked !== socket || err || !ack || ack.ok !== false || !ack.retry) { return; }
+      setTimeout(askMissed, (ack.retry_after || 2) * 1000);
+    });
+  }
+
   function connect() {
     if (socket) { return; }
     socket = window.io(config.socketUrl, { path: config.socketPath, transports: ["websocket", "polling"],
       reconnectionDelay: 1000, reconnectionDelayMax: 5000 });
     socket.on("connect", function () {
       showNotice("");
-      socket.emit("session_request", { session_id: state.session.id, token: state.session.token });
+      requestSession();
     });
     socket.on("session_confirm", function () { confirmed = true; showNotice(""); flush(); });
     socket.on("session_refused", function () {
       // the token expired or the server's secret changed: a new conversation
       confirmed = false;
       newSession().then(function () {
+        state.lastReply = null;  // a new conversation: none of its replies shown yet
         addMessage({ from: "note", text: "A new conversation has started." });
-        socket.emit("session_request", { session_id: state.session.id, token: state.session.token });
+        requestSession();
       }).catch(function () { showNotice(unreachable(), { label: "Try again", run: start }); });
     });
     socket.on("disconnect", function () {
@@ -461,6 +513,12 @@
       }).map(function (b) { return { title: b.title, payload: b.payload }; });
       var message = { from: "bot", text: data.text, buttons: buttons };
       var meta = data.metadata && typeof data.metadata === "object" ? data.metadata : {};
+      var place = replyPlace(meta);
+      if (place) {
+        // sent again after a reconnect (or both live and in the replay): shown already
+        if (!isAfter(place, state.lastReply)) { return; }
+        state.lastReply = place;  // saved with the message, by addMessage
+      }
       if (meta.utter_action === FORGOTTEN_REPLY) {
         forgotten(message);
         return;
@@ -487,9 +545,7 @@
       setTyping(false);
       showNotice("This chat is open in another window.", {
         label: "Continue here",
-        run: function () {
-          socket.emit("session_request", { session_id: state.session.id, token: state.session.token });
-        }
+        run: requestSession
       });
     });
     socket.on("message_refused", function (data) {
@@ -538,6 +594,12 @@
             return;
           }
           if (ack && ack.ok === false && ack.error === "no_session") { return; }
+          if (ack && ack.ok === false && ack.error === "busy") {
+            // sent before a reload and still being answered: its replies come to this
+            // socket when the turn ends; ask again then, to learn it is done
+            setTimeout(flush, (ack.retry_after || 2) * 1000);
+            return;
+          }
           if (ack && ack.ok === false && ack.retry) {
             // the server could not store it: nothing was answered; say so and send it again
             setTyping(false);
@@ -550,6 +612,7 @@
           }
           markRetrying(message.id, false);
           drop(message.id);
+          if (ack && ack.duplicate) { askMissed(); }
           if (!Object.keys(inFlight).length) { setTyping(false); }
         });
     });
