@@ -30,13 +30,13 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.console import grouping
 from bot.console.events import FALLBACK, NOT_COVERED, events, events_table_exists, parse, utter_action
-from bot.db.models import ConsoleState, ContentGapGroup, ContentGapQuestion, utc_now
+from bot.console.summaries import read_watermark, write_watermark
+from bot.db.models import ContentGapGroup, ContentGapQuestion, utc_now
 
 logger = logging.getLogger(__name__)
 
 gap_groups = ContentGapGroup.__table__
 gap_questions = ContentGapQuestion.__table__
-state = ConsoleState.__table__
 
 REPLY_KINDS = {NOT_COVERED: "not_covered", FALLBACK: "not_sure"}
 STATUSES = ("open", "answer_needed", "out_of_scope", "done")
@@ -82,17 +82,6 @@ def unanswered(rows: Iterable) -> List[Question]:
                 found.append(question)
                 last[row.sender_id] = None  # one reply kind per question
     return found
-
-
-def _watermark(connection: Connection) -> int:
-    value = connection.execute(select(state.c.value).where(state.c.key == WATERMARK)).scalar()
-    return int(value) if value is not None else 0
-
-
-def _set_watermark(connection: Connection, value: int) -> None:
-    done = connection.execute(update(state).where(state.c.key == WATERMARK).values(value=str(value)))
-    if done.rowcount == 0:
-        connection.execute(insert(state).values(key=WATERMARK, value=str(value)))
 
 
 def _vector(blob: bytes) -> np.ndarray:
@@ -169,7 +158,7 @@ def refresh(engine: Engine, encode: Encode, threshold: float,
         with engine.begin() as connection:
             prune(connection)
             newest = connection.execute(select(func.max(events.c.id))).scalar() or 0
-            watermark = _watermark(connection)
+            watermark = read_watermark(connection, WATERMARK)
             if newest == watermark:
                 return 0, 0
             questions = new_questions(connection, max(0, min(watermark, newest) - LOOKBACK))
@@ -178,7 +167,7 @@ def refresh(engine: Engine, encode: Encode, threshold: float,
                 place(connection, batch, embed(encode, [q.text for q in batch]), threshold)
             waiting = len(questions) - len(batch)
             if not waiting:
-                _set_watermark(connection, newest)
+                write_watermark(connection, newest, WATERMARK)
             return len(batch), waiting
     except (IntegrityError, DBAPIError) as error:
         # Another console process placed the same questions at the same time. Serve what is there.

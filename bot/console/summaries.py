@@ -43,15 +43,16 @@ def day(ts: float) -> str:
     return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d")
 
 
-def _watermark(connection: Connection) -> int:
-    value = connection.execute(select(state.c.value).where(state.c.key == WATERMARK)).scalar()
+def read_watermark(connection: Connection, key: str = WATERMARK) -> int:
+    """How far into Rasa's `events` a console job has read (the last row id), by job."""
+    value = connection.execute(select(state.c.value).where(state.c.key == key)).scalar()
     return int(value) if value is not None else 0
 
 
-def _set_watermark(connection: Connection, value: int) -> None:
-    done = connection.execute(update(state).where(state.c.key == WATERMARK).values(value=str(value)))
+def write_watermark(connection: Connection, value: int, key: str = WATERMARK) -> None:
+    done = connection.execute(update(state).where(state.c.key == key).values(value=str(value)))
     if done.rowcount == 0:
-        connection.execute(insert(state).values(key=WATERMARK, value=str(value)))
+        connection.execute(insert(state).values(key=key, value=str(value)))
 
 
 def summarise(sender_id: str, rows: Sequence) -> Optional[dict]:
@@ -143,14 +144,14 @@ def refresh(engine: Engine) -> int:
     try:
         with engine.begin() as connection:
             newest = connection.execute(select(func.max(events.c.id))).scalar() or 0
-            watermark = _watermark(connection)
+            watermark = read_watermark(connection)
             if newest == watermark:
                 return 0
             since = max(0, min(watermark, newest) - LOOKBACK)
             senders = connection.execute(
                 select(events.c.sender_id).where(events.c.id > since).distinct()).scalars().all()
             updated = recompute(connection, senders)
-            _set_watermark(connection, newest)
+            write_watermark(connection, newest)
             return updated
     except (IntegrityError, DBAPIError) as error:
         # Another console process refreshed the same conversations at the same time;
@@ -169,7 +170,7 @@ def rebuild(engine: Engine) -> int:
         connection.execute(delete(summaries))
         senders = connection.execute(select(events.c.sender_id).distinct()).scalars().all()
         updated = recompute(connection, senders)
-        _set_watermark(connection, newest)
+        write_watermark(connection, newest)
     if engine.dialect.name == "postgresql":
         # fresh statistics after a bulk rewrite, so the planner sees the real table sizes
         with engine.begin() as connection:
