@@ -7,7 +7,9 @@ import socket
 import subprocess
 import sys
 import time
-from typing import Callable, Iterator, Optional
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional
 
 import pytest
 
@@ -61,3 +63,21 @@ def serve_console(tmp_path, fill: Optional[Callable] = None) -> Iterator[str]:
     process.terminate()
     process.wait(timeout=10)
     log.close()
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Headless Debian Chromium for one test (skipped where it is not installed),
+    with the screenshot folder ready."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+            "--disable-dev-shm-usage"])
+        try:
+            yield browser
+        finally:
+            browser.close()

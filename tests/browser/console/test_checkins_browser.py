@@ -5,26 +5,18 @@ masked, find the follow-up queue; axe-core finds no serious accessibility proble
 Screenshot: results/screenshots/console-checkin-enrol.png."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
-from tests.browser.console.support import CHROMIUM, PASSWORD, SHOTS, USER
+from tests.browser.console.support import chromium, PASSWORD, SHOTS, USER
 
 pytestmark = pytest.mark.browser
 
 
 def test_enrol_a_patient_for_check_ins(console_server):
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
     from tests.browser.widget.test_widget import axe_serious
 
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-            "--disable-dev-shm-usage"])
+    with chromium() as browser:
         context = browser.new_context(viewport={"width": 1366, "height": 900}, bypass_csp=True)
         page = context.new_page()
         page.goto(f"{console_server}/checkins")
@@ -59,4 +51,3 @@ def test_enrol_a_patient_for_check_ins(console_server):
         page.get_by_role("link", name="Check-in follow-up").click()
         page.wait_for_url("**/queues/follow-up")
         assert page.get_by_text("Nobody to follow up.").is_visible()
-        browser.close()

@@ -4,24 +4,16 @@ results/screenshots/console-*.png."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.browser.console.support import CHROMIUM, PASSWORD, SHOTS, USER
+from tests.browser.console.support import chromium, PASSWORD, SHOTS, USER
 
 pytestmark = pytest.mark.browser
 
 
 def test_sign_in_filter_open_tag_and_export(console_server, tmp_path):
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-            "--disable-dev-shm-usage"])
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1366, "height": 900}, accept_downloads=True)
         page.goto(f"{console_server}/conversations")
         assert "/sign-in" in page.url  # anonymous: sent to sign in
@@ -68,7 +60,6 @@ def test_sign_in_filter_open_tag_and_export(console_server, tmp_path):
         page.get_by_role("button", name="Sign out").click()
         page.goto(f"{console_server}/dashboard")
         assert "/sign-in" in page.url
-        browser.close()
 
 
 def test_search_terms_stay_out_of_the_access_log(console_server, tmp_path):

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.browser.console.support import CHROMIUM, PASSWORD, SHOTS, USER, serve_console
+from tests.browser.console.support import chromium, PASSWORD, SHOTS, USER, serve_console
 
 pytestmark = pytest.mark.browser
 COST = ["How much does kyphoplasty cost?", "hi, how much does kyphoplasty cost? call 0161 496 0000",
@@ -32,16 +31,9 @@ def gaps_server(tmp_path):
 
 
 def test_triage_a_content_gap_and_export_the_proposal(gaps_server, tmp_path):
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
     from tests.browser.widget.test_widget import axe_serious
 
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-            "--disable-dev-shm-usage"])
+    with chromium() as browser:
         # bypass_csp only so the test can inject axe-core; the page itself runs under its CSP
         context = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True,
                                       bypass_csp=True)
@@ -83,4 +75,3 @@ def test_triage_a_content_gap_and_export_the_proposal(gaps_server, tmp_path):
         body = target.read_text()
         assert body.startswith("# PROPOSAL, NOT TRAINING DATA") and f"proposed/gap_{group}" in body
         assert "how expensive is kyphoplasty" in body and "When can I drive" not in body
-        browser.close()
