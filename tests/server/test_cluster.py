@@ -129,7 +129,8 @@ def test_a_widget_conversation_survives_its_server_being_stopped(cluster):
             assert ack["ok"], ack
             await asyncio.sleep(0.5)
         finally:
-            await client.disconnect()
+            # dropped, not closed politely: that waits out the server's long poll (30 s)
+            await client.eio.disconnect(abort=True)
         return replies
 
     assert asyncio.run(say(RECOVERY, "m1"))
