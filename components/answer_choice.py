@@ -4,9 +4,9 @@ Rasa's FallbackClassifier only looks at the intent (category) confidence, and
 the ResponseSelector's answer could then still be a weak or wrong match. For a
 catalogue category this component:
 
-1. chooses the answer inside the predicted category (one selector is trained
-   over all categories, cheaper than one per category, so its top answer can
-   belong to another category), averaging the ResponseSelector's and the
+1. chooses the answer inside the predicted category (the selector ranks all
+   answers, so its top one can belong to another category), averaging the
+   selector's (components.answer_selector, or Rasa's ResponseSelector) and the
    answer-level classifier's probabilities, each normalised within the category;
 2. predicts `nlu_fallback` when P(category) x P(answer | category) is below
    `threshold`, so the assistant says it is not sure instead of guessing.
@@ -30,7 +30,6 @@ from rasa.nlu.constants import (
     RESPONSE_SELECTOR_RETRIEVAL_INTENTS,
     RESPONSE_SELECTOR_UTTER_ACTION_KEY,
 )
-from rasa.nlu.selectors.response_selector import ResponseSelector
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import (
     INTENT,
@@ -56,7 +55,8 @@ class CatalogueAnswerChooser(GraphComponent, IntentClassifier):
 
     @classmethod
     def required_components(cls) -> List[type]:
-        return [IntentClassifier, ResponseSelector]
+        # a `response_selector` output: components.answer_selector or Rasa's own
+        return [IntentClassifier]
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:

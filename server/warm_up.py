@@ -1,7 +1,7 @@
 """The first patient after a start waits no longer than the tenth.
 
 Rasa loads the model before it listens, but the parts that initialise lazily
-(TensorFlow tracing the ResponseSelector's graph, ONNX Runtime's first run of
+(ONNX Runtime's first run of
 the sentence encoder, the policies' first featurisation) ran on the first
 message, which took several times longer than the next ones
 (`scripts/benchmark.py` prints both). Here a few messages, nobody's, go
