@@ -45,6 +45,10 @@ def test_questions_the_catalogue_answers_name_no_uncovered_facet(question):
 def test_an_answer_may_declare_a_facet_it_covers():
     assert RULES.uncovered("what medicine puts me to sleep for it", "procedure/anesthesia") == set()
     assert RULES.uncovered("what medicine puts me to sleep for it", "procedure/overview") == {"medicines", "sleeping"}
+    # the MRI answer: the fracture must still be active, not chronic
+    assert RULES.uncovered("the break is 4 months old, is it too late", "eligibility/mri") == set()
+    assert RULES.uncovered("the break is 4 months old, is it too late", "recovery/timeline") == {
+        "timing_after_fracture"}
 
 
 def test_a_question_that_points_back_is_read_with_the_sentence_before():
