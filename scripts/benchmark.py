@@ -1,14 +1,16 @@
 """Benchmark (not a test): what the assistant costs, measured in one run.
 
-    python -m scripts.benchmark [--messages 200] [--skip-training] [--baseline-ref COMMIT]
+    python -m scripts.benchmark [--messages 200] [--skip-training] [--baseline-ref COMMIT] [--stock]
 
 Prints, for the REST webhook (full turn: NLU + dialogue + tracker store) and for
-Rasa's /model/parse (NLU only) in the same run: per-message latency p50/p95 at 1
-and 16 concurrent conversations, and their ratio (how much of a turn is dialogue
+Rasa's /model/parse (NLU only) in the same run: per-message latency p50/p95 and messages a second
+at 1, 16 and 50 concurrent conversations, and their ratio (how much of a turn is dialogue
 rather than NLU); the Rasa server's cold start and resident memory; the time of
 a full training run. With `--baseline-ref`, an older commit (its own checkout,
 code and model: scripts/stack.baseline_tree) is measured the same way in the
-same run, and the ratios printed. It also times every turn of one long
+same run, and the ratios printed; with `--stock`, so is a stock Rasa bot: this
+project's domain and data trained with Rasa's default configuration
+(scripts/stack.stock_tree), the speed issue's yardstick. It also times every turn of one long
 conversation (`--long-turns`, 300) and compares its last ten turns with its
 first ten: a turn should not cost more as a conversation grows. Figures, not
 pass/fail.
@@ -29,7 +31,7 @@ from typing import Callable, List
 
 import requests
 
-from scripts.stack import ROOT, Assistant, baseline_tree, domain_args, start_assistant
+from scripts.stack import ROOT, Assistant, baseline_tree, domain_args, start_assistant, stock_tree
 
 QUESTIONS = [
     "what is kyphoplasty", "how long is recovery", "is it safe", "will I be asleep",
@@ -104,10 +106,12 @@ def measure(assistant: Assistant, messages: int) -> List[tuple]:
         webhook("bench-warmup", QUESTIONS[warm % len(QUESTIONS)])
         parse("bench-warmup", QUESTIONS[warm % len(QUESTIONS)])
     rows = []
-    for conversations in (1, 16):
+    for conversations in (1, 16, 50):
+        started = time.perf_counter()
         hook = timed_calls(webhook, conversations, messages)
+        rate = len(hook) / (time.perf_counter() - started)  # messages a second, measured
         nlu = timed_calls(parse, conversations, messages)
-        rows.append((conversations, hook, nlu))
+        rows.append((conversations, hook, nlu, rate))
     return rows
 
 
@@ -164,11 +168,11 @@ def report(name: str, result: dict) -> None:
           f"{result['loaded']:.0f} MiB after the load below")
     print(f"{'conversations':>13} | {'webhook p50':>11} {'p95':>7} | {'/model/parse p50':>16} {'p95':>7} | "
           f"{'webhook/parse p50':>17}")
-    for conversations, hook, nlu in result["rows"]:
+    for conversations, hook, nlu, rate in result["rows"]:
         h50, h95, n50, n95 = (percentile(hook, 50), percentile(hook, 95),
                               percentile(nlu, 50), percentile(nlu, 95))
         print(f"{conversations:>13} | {h50:>8.1f} ms {h95:>4.1f} ms | {n50:>13.1f} ms {n95:>4.1f} ms | "
-              f"{h50 / n50:>16.2f}x")
+              f"{h50 / n50:>16.2f}x | {rate:.1f} messages/s")
     print(f"({len(result['rows'][0][1])} timed messages per cell, conversations of "
           f"{TURNS_PER_CONVERSATION} messages; mean webhook at 1 conversation "
           f"{statistics.mean(result['rows'][0][1]):.1f} ms)")
@@ -178,41 +182,55 @@ def report(name: str, result: dict) -> None:
               f"last 10 p50 {last:.1f} ms, last/first {last / first:.2f}x")
 
 
+def compare(base_name: str, base: dict, new: dict, old_t: float | None, new_t: float | None) -> None:
+    """This checkout's figures as ratios of another's, measured in the same run."""
+    print(f"\nthis checkout / {base_name} (same run, same machine):")
+    for index, (conversations, hook, nlu, rate) in enumerate(new["rows"]):
+        _, old_hook, old_nlu, old_rate = base["rows"][index]
+        print(f"  {conversations:>2} conversations: webhook p50 {percentile(hook, 50) / percentile(old_hook, 50):.2f}x, "
+              f"p95 {percentile(hook, 95) / percentile(old_hook, 95):.2f}x; /model/parse p50 "
+              f"{percentile(nlu, 50) / percentile(old_nlu, 50):.2f}x; messages a second {rate / old_rate:.2f}x")
+    if new["long"] and base["long"]:
+        print(f"  turns 291-300 of one conversation p50 "
+              f"{first_and_last(new['long'])[1] / first_and_last(base['long'])[1]:.2f}x")
+    print(f"  first turn after start {new['first_turns'][0] / base['first_turns'][0]:.2f}x")
+    print(f"  memory after load {new['loaded'] / base['loaded']:.2f}x; cold start "
+          f"{new['startup'] / base['startup']:.2f}x")
+    if old_t and new_t:
+        print(f"  full training {new_t / old_t:.2f}x")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=200, help="messages per measurement")
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--baseline-ref", default=None, help="a git commit to measure side by side")
+    parser.add_argument("--stock", action="store_true",
+                        help="also measure this project's data trained with Rasa's default configuration")
     parser.add_argument("--long-turns", type=int, default=300, help="turns of the long conversation (0: skip)")
     args = parser.parse_args()
 
     roots = {"this checkout": ROOT}
     if args.baseline_ref:
         roots = {f"baseline {args.baseline_ref}": baseline_tree(args.baseline_ref), **roots}
+    if args.stock:
+        roots = {"stock Rasa (default configuration)": stock_tree(), **roots}
     results = {name: run_one(root, args.messages, args.long_turns) for name, root in roots.items()}
     for name, result in results.items():
         report(name, result)
-    trained = {} if args.skip_training else {name: training_seconds(root) for name, root in roots.items()}
+    # The stock bot's default training is slow: its time is the one recorded when
+    # stock_tree trained it, on this machine but not in this run.
+    trained = {} if args.skip_training else {
+        name: float((root / "models" / ".train_seconds").read_text()) if name.startswith("stock")
+        else training_seconds(root) for name, root in roots.items()}
     for name, seconds in trained.items():
         print(f"\nFull training of {name} (rasa train --force, NLU + dialogue): {seconds:.0f} s")
 
-    if len(results) == 2:
-        (base_name, base), (_, new) = results.items()
-        print(f"\nthis checkout / {base_name} (same run, same machine):")
-        for index, (conversations, hook, nlu) in enumerate(new["rows"]):
-            old_hook, old_nlu = base["rows"][index][1], base["rows"][index][2]
-            print(f"  {conversations:>2} conversations: webhook p50 {percentile(hook, 50) / percentile(old_hook, 50):.2f}x, "
-                  f"p95 {percentile(hook, 95) / percentile(old_hook, 95):.2f}x; /model/parse p50 "
-                  f"{percentile(nlu, 50) / percentile(old_nlu, 50):.2f}x")
-        if new["long"] and base["long"]:
-            print(f"  turns 291-300 of one conversation p50 "
-                  f"{first_and_last(new['long'])[1] / first_and_last(base['long'])[1]:.2f}x")
-        print(f"  first turn after start {new['first_turns'][0] / base['first_turns'][0]:.2f}x")
-        print(f"  memory after load {new['loaded'] / base['loaded']:.2f}x; cold start "
-              f"{new['startup'] / base['startup']:.2f}x")
-        if trained:
-            (_, old_t), (_, new_t) = trained.items()
-            print(f"  full training {new_t / old_t:.2f}x")
+    names = list(results)
+    this = names[-1]
+    for base_name in names[:-1]:
+        compare(base_name, results[base_name], results[this],
+                trained.get(base_name), trained.get(this))
     return 0
 
 

@@ -159,30 +159,64 @@ def domain_args(root: Path) -> List[str]:
     return ["--domain", "domain"] if (root / "domain").is_dir() else []
 
 
-def baseline_tree(ref: str) -> Path:
-    """Another commit of this project, ready to run beside this one.
-
-    A git worktree of `ref` in the temporary folder, with its own spaCy
-    pipeline (its own entity patterns) and its own trained model, sharing this
-    checkout's encoder weights. Training time is kept in models/.train_seconds.
-    Benchmarks and evaluations measure "before" with it, side by side."""
+def _worktree(ref: str, kind: str) -> Path:
+    """A git worktree of `ref` in the temporary folder, kept between runs."""
     sha = subprocess.run(["git", "rev-parse", ref], cwd=ROOT, check=True, capture_output=True,
                          text=True).stdout.strip()
-    tree = Path(tempfile.gettempdir()) / f"kyphoplasty-baseline-{sha[:12]}"
+    tree = Path(tempfile.gettempdir()) / f"kyphoplasty-{kind}-{sha[:12]}"
     if not (tree / ".git").exists():
         subprocess.run(["git", "worktree", "add", "--force", "--detach", str(tree), sha], cwd=ROOT,
                        check=True, capture_output=True)
-    env = {**os.environ, "PYTHONPATH": str(tree), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return tree
+
+
+def _tree_env(tree: Path) -> Dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(tree), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3"}
+
+
+def _train_once(tree: Path) -> None:
+    """Trains the tree's model unless it has one; the time is kept in models/.train_seconds."""
+    if (tree / "models" / "kyphoplasty.tar.gz").exists():
+        return
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-m", "rasa", "train", "--fixed-model-name", "kyphoplasty",
+                    "--out", "models", *domain_args(tree)], cwd=tree, env=_tree_env(tree), check=True,
+                   capture_output=True)
+    (tree / "models" / ".train_seconds").write_text(f"{time.monotonic() - started:.1f}")
+
+
+def baseline_tree(ref: str) -> Path:
+    """Another commit of this project, ready to run beside this one.
+
+    A worktree of `ref` with its own spaCy pipeline (its own entity patterns)
+    and its own trained model, sharing this checkout's encoder weights.
+    Benchmarks and evaluations measure "before" with it, side by side."""
+    tree = _worktree(ref, "baseline")
     (tree / "var").mkdir(exist_ok=True)
     encoder = tree / "var" / "models"
     if not encoder.exists():
         encoder.symlink_to(ROOT / "var" / "models", target_is_directory=True)
-    subprocess.run([sys.executable, "-m", "components.spacy_pipeline"], cwd=tree, env=env, check=True,
-                   capture_output=True)
-    model = tree / "models" / "kyphoplasty.tar.gz"
-    if not model.exists():
-        started = time.monotonic()
-        subprocess.run([sys.executable, "-m", "rasa", "train", "--fixed-model-name", "kyphoplasty",
-                        "--out", "models", *domain_args(tree)], cwd=tree, env=env, check=True, capture_output=True)
-        (tree / "models" / ".train_seconds").write_text(f"{time.monotonic() - started:.1f}")
+    subprocess.run([sys.executable, "-m", "components.spacy_pipeline"], cwd=tree, env=_tree_env(tree),
+                   check=True, capture_output=True)
+    _train_once(tree)
+    return tree
+
+
+# Rasa's default configuration: no `pipeline` or `policies` keys, so Rasa fills
+# in its own (DIET, ResponseSelector, TED...).
+STOCK_CONFIG = "recipe: default.v1\nassistant_id: stock-rasa\nlanguage: en\n"
+
+
+def stock_tree(ref: str = "HEAD") -> Path:
+    """The stock Rasa bot the speed issue compares with: this project's domain,
+    NLU data, rules and stories (of `ref`) trained with Rasa's default
+    configuration, run by plain `rasa run` with Rasa's own REST channel and SQL
+    tracker store; the action server is ours (the forms need it). Its model is
+    kept with the worktree: the slow default training runs once per commit."""
+    tree = _worktree(ref, "stock")
+    (tree / "config.yml").write_text(STOCK_CONFIG)
+    (tree / "credentials.yml").write_text("rest:\n")
+    for ours in ("scripts/serve.py", "stores/tracker_store.py"):  # plain `rasa run`, Rasa's SQL store
+        (tree / ours).unlink(missing_ok=True)
+    _train_once(tree)
     return tree
