@@ -3,6 +3,7 @@ Rasa server (REST, HTTP API with a token) on free ports, against a fresh,
 migrated SQLite database in a work folder."""
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import socket
@@ -159,11 +160,15 @@ def domain_args(root: Path) -> List[str]:
     return ["--domain", "domain"] if (root / "domain").is_dir() else []
 
 
-def _worktree(ref: str, kind: str) -> Path:
-    """A git worktree of `ref` in the temporary folder, kept between runs."""
-    sha = subprocess.run(["git", "rev-parse", ref], cwd=ROOT, check=True, capture_output=True,
-                         text=True).stdout.strip()
-    tree = Path(tempfile.gettempdir()) / f"kyphoplasty-{kind}-{sha[:12]}"
+def _git(*args: str) -> str:
+    return subprocess.run(["git", *args], cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def _worktree(ref: str, kind: str, key: Optional[str] = None) -> Path:
+    """A git worktree of `ref` in the temporary folder, kept between runs under
+    `key` (by default the commit)."""
+    sha = _git("rev-parse", ref)
+    tree = Path(tempfile.gettempdir()) / f"kyphoplasty-{kind}-{(key or sha)[:12]}"
     if not (tree / ".git").exists():
         subprocess.run(["git", "worktree", "add", "--force", "--detach", str(tree), sha], cwd=ROOT,
                        check=True, capture_output=True)
@@ -212,8 +217,10 @@ def stock_tree(ref: str = "HEAD") -> Path:
     NLU data, rules and stories (of `ref`) trained with Rasa's default
     configuration, run by plain `rasa run` with Rasa's own REST channel and SQL
     tracker store; the action server is ours (the forms need it). Its model is
-    kept with the worktree: the slow default training runs once per commit."""
-    tree = _worktree(ref, "stock")
+    kept with the worktree: the slow default training runs once for each
+    version of the domain and data, whatever else a commit changes."""
+    data_and_domain = _git("rev-parse", f"{ref}:data", f"{ref}:domain").replace("\n", "")
+    tree = _worktree(ref, "stock", key=hashlib.sha1(data_and_domain.encode()).hexdigest())
     (tree / "config.yml").write_text(STOCK_CONFIG)
     (tree / "credentials.yml").write_text("rest:\n")
     for ours in ("scripts/serve.py", "stores/tracker_store.py"):  # plain `rasa run`, Rasa's SQL store
