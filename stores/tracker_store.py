@@ -22,17 +22,20 @@ patient's message (maybe an emergency) is acknowledged and never stored. Here:
   the confirming "yes" is not written back.
 Bounded: after `TRACKER_STORE_RETRY_SECONDS` the error is raised.
 
-Long conversations stay cheap (`TRACKER_WINDOW_TURNS`). Stock Rasa reloads and
-replays the whole session every turn, and the policies featurise all of it: on
-this project turn 300 of one conversation took 7 times as long as turn 1. Once
-a session is longer than the window, this store keeps, per conversation, its
-state where the window starts (slot values, and the event that started the
-active form, with its own time: actions/run_keys.py reads it) and the events of
-the last N turns; the next turn reads only the rows stored since (by any
-server) and replays that, not the whole session. Saving appends the events
-added since the read (no count of the stored rows). The full conversation is
-still what `retrieve_full_tracker` (the HTTP API's tracker, the catalogue
-contract) and the database hold.
+A turn reads only what it does not know yet (`TRACKER_WINDOW_TURNS`). Stock
+Rasa reloads and replays the whole session every turn, and the policies
+featurise all of it: on this project turn 300 of one conversation took 7 times
+as long as turn 1, and reading the session was a fifth of a ten-turn
+conversation's turn. This store keeps, per conversation, the events it last
+saved: all of the session while it is short, and once it is longer than the
+window, its state where the window starts (slot values, and the event that
+started the active form, with its own time: actions/run_keys.py reads it) and
+the events of the last N turns. The next turn reads the last row it knows and
+the rows stored since (by any server), and replays that, not the whole
+session; if that row is gone, the conversation was deleted meanwhile and is
+read afresh. Saving appends the events added since the read (no count of the
+stored rows). The full conversation is still what `retrieve_full_tracker`
+(the HTTP API's tracker, the catalogue contract) and the database hold.
 """
 from __future__ import annotations
 
@@ -143,10 +146,15 @@ class DurableSQLTrackerStore(SQLTrackerStore):
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         window = self._windows.get(sender_id) if self.window_turns else None
         if window is not None:
-            newer = await self._with_retries("read a conversation", lambda: self._rows_after(
+            rows = await self._with_retries("read a conversation", lambda: self._rows_from(
                 sender_id, window.last_row_id))
+            # The window's last row first, then what was stored since (by any server).
+            # Without that row the conversation was deleted meanwhile (the console,
+            # retention): what this process remembers of it must not come back.
+            still_stored = bool(rows) and rows[0][0] == window.last_row_id
+            newer = rows[1:]
             newer_events = [data for _, data in newer]
-            if not any(data.get("event") in RESTARTS for data in newer_events):
+            if still_stored and not any(data.get("event") in RESTARTS for data in newer_events):
                 self._windows.move_to_end(sender_id)
                 window.events += newer_events
                 if newer:
@@ -161,10 +169,10 @@ class DurableSQLTrackerStore(SQLTrackerStore):
             setattr(tracker, LOADED_EVENTS, len(tracker.events))
         return tracker
 
-    def _rows_after(self, sender_id: Text, row_id: int) -> List[Tuple[int, dict]]:
+    def _rows_from(self, sender_id: Text, row_id: int) -> List[Tuple[int, dict]]:
         with self.session_scope() as session:
             rows = (session.query(self.SQLEvent.id, self.SQLEvent.data)
-                    .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id > row_id)
+                    .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id >= row_id)
                     .order_by(self.SQLEvent.id).all())
             return [(row.id, json.loads(row.data)) for row in rows]
 
@@ -251,12 +259,13 @@ class DurableSQLTrackerStore(SQLTrackerStore):
             return  # nothing new; the window kept (if any) is still right
         events = list(tracker.events)  # a deque: no slices
         start = window_start(events, self.window_turns)
-        if start is None:  # still shorter than the window
-            self._windows.pop(sender, None)
-            return
-        self._windows[sender] = Window(state=state_before(tracker, events, start),
-                                       events=[e.as_dict() for e in events[start:]],
-                                       last_row_id=last_row_id)
+        if start is None:  # still shorter than the window: all of it, from no state
+            self._windows[sender] = Window(state=[], events=[e.as_dict() for e in events],
+                                           last_row_id=last_row_id)
+        else:
+            self._windows[sender] = Window(state=state_before(tracker, events, start),
+                                           events=[e.as_dict() for e in events[start:]],
+                                           last_row_id=last_row_id)
         self._windows.move_to_end(sender)
         while len(self._windows) > WINDOWS_KEPT:
             self._windows.popitem(last=False)
