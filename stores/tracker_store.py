@@ -229,17 +229,22 @@ class DurableSQLTrackerStore(SQLTrackerStore):
                 rows = []
                 for event in new_events:
                     data = event.as_dict()
-                    rows.append(self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-                        action_name=data.get("name"),
-                        data=json.dumps(data),
-                    ))
-                session.add_all(rows)
-                session.flush()
-                last_row_id = max((row.id for row in rows), default=None)
+                    rows.append({
+                        "sender_id": tracker.sender_id,
+                        "type_name": event.type_name,
+                        "timestamp": data.get("timestamp"),
+                        "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                        "action_name": data.get("name"),
+                        "data": json.dumps(data),
+                    })
+                last_row_id = None
+                if rows:
+                    # One statement for the turn's rows (the ORM inserted them one by one
+                    # to learn each id); the turns of one conversation are serialised by
+                    # the lock store, so its newest row is this turn's last.
+                    session.execute(self.SQLEvent.__table__.insert(), rows)
+                    last_row_id = session.query(sa.func.max(self.SQLEvent.id)).filter(
+                        self.SQLEvent.sender_id == tracker.sender_id).scalar()
                 session.commit()
                 return new_events, last_row_id
 
