@@ -1,6 +1,6 @@
 """Benchmark (not a test): what the assistant costs, measured in one run.
 
-    python -m scripts.benchmark [--messages 200] [--skip-training] [--baseline-ref COMMIT] [--stock]
+    python -m scripts.benchmark [--messages 200] [--skip-training] [--baseline-ref COMMIT] [--stock [--stock-ref COMMIT]]
 
 Prints, for the REST webhook (full turn: NLU + dialogue + tracker store) and for
 Rasa's /model/parse (NLU only) in the same run: per-message latency p50/p95 and messages a second
@@ -251,13 +251,15 @@ def main() -> int:
     parser.add_argument("--baseline-ref", default=None, help="a git commit to measure side by side")
     parser.add_argument("--stock", action="store_true",
                         help="also measure this project's data trained with Rasa's default configuration")
+    parser.add_argument("--stock-ref", default="HEAD",
+                        help="the commit whose domain and data the stock bot is trained on (its training is slow)")
     parser.add_argument("--long-turns", type=int, default=300, help="turns of the long conversation (0: skip)")
     args = parser.parse_args()
 
     roots = {"this checkout": ROOT}
     if args.baseline_ref:
         roots = {f"baseline {args.baseline_ref}": baseline_tree(args.baseline_ref), **roots}
-    stock = stock_tree() if args.stock else None
+    stock = stock_tree(args.stock_ref) if args.stock else None
     if stock:
         roots = {"stock Rasa (default configuration)": stock, **roots}
     results = {name: run_one(root, args.messages, args.long_turns) for name, root in roots.items()}
