@@ -1,6 +1,6 @@
 """Benchmark (not a test): what the assistant costs, measured in one run.
 
-    python -m scripts.benchmark [--messages 200] [--skip-training] [--baseline-ref COMMIT] [--stock [--stock-ref COMMIT]]
+    python -m scripts.benchmark [--messages 200] [--skip-training] [--baseline-ref COMMIT] [--stock [--stock-ref COMMIT]] [--cluster SERVERS]
 
 Prints, for the REST webhook (full turn: NLU + dialogue + tracker store) and for
 Rasa's /model/parse (NLU only) in the same run: per-message latency p50/p95 and messages a second
@@ -202,6 +202,30 @@ def first_and_last(long: List[float]) -> tuple:
     return statistics.median(long[:10]), statistics.median(long[-10:])
 
 
+def report_rows(rows: List[tuple]) -> None:
+    print(f"{'conversations':>13} | {'webhook p50':>11} {'p95':>7} | {'/model/parse p50':>16} {'p95':>7} | "
+          f"{'webhook/parse p50':>17} | webhook throughput")
+    for conversations, hook, nlu, rate in rows:
+        h50, h95, n50, n95 = (percentile(hook, 50), percentile(hook, 95),
+                              percentile(nlu, 50), percentile(nlu, 95))
+        print(f"{conversations:>13} | {h50:>8.1f} ms {h95:>4.1f} ms | {n50:>13.1f} ms {n95:>4.1f} ms | "
+              f"{h50 / n50:>16.2f}x | {rate:.1f} messages/s")
+
+
+def run_cluster(servers: int, messages: int) -> List[tuple]:
+    """This checkout as the production set-up: `servers` Rasa processes (and as
+    many action servers) behind nginx, PostgreSQL, Redis lock store, RabbitMQ."""
+    from scripts.cluster import start_local_production_cluster
+
+    with tempfile.TemporaryDirectory() as work:
+        cluster, stop = start_local_production_cluster(Path(work) / "cluster", rasa_servers=servers,
+                                                       action_servers=servers)
+        try:
+            return measure(cluster, messages)  # type: ignore[arg-type]  # url and token, as an Assistant
+        finally:
+            stop()
+
+
 def report(name: str, result: dict) -> None:
     print(f"\n== {name}")
     print(f"Rasa server cold start (process start to /status ready): {result['startup']:.1f} s")
@@ -210,13 +234,7 @@ def report(name: str, result: dict) -> None:
           f"(first/tenth {first[0] / first[-1]:.1f}x)")
     print(f"Rasa server memory (RSS): {result['idle']:.0f} MiB after start, "
           f"{result['loaded']:.0f} MiB after the load below")
-    print(f"{'conversations':>13} | {'webhook p50':>11} {'p95':>7} | {'/model/parse p50':>16} {'p95':>7} | "
-          f"{'webhook/parse p50':>17} | webhook throughput")
-    for conversations, hook, nlu, rate in result["rows"]:
-        h50, h95, n50, n95 = (percentile(hook, 50), percentile(hook, 95),
-                              percentile(nlu, 50), percentile(nlu, 95))
-        print(f"{conversations:>13} | {h50:>8.1f} ms {h95:>4.1f} ms | {n50:>13.1f} ms {n95:>4.1f} ms | "
-              f"{h50 / n50:>16.2f}x | {rate:.1f} messages/s")
+    report_rows(result["rows"])
     print(f"({len(result['rows'][0][1])} timed messages per cell, conversations of "
           f"{TURNS_PER_CONVERSATION} messages; mean webhook at 1 conversation "
           f"{statistics.mean(result['rows'][0][1]):.1f} ms)")
@@ -254,6 +272,9 @@ def main() -> int:
     parser.add_argument("--stock-ref", default="HEAD",
                         help="the commit whose domain and data the stock bot is trained on (its training is slow)")
     parser.add_argument("--long-turns", type=int, default=300, help="turns of the long conversation (0: skip)")
+    parser.add_argument("--cluster", type=int, default=0, metavar="SERVERS",
+                        help="also measure this checkout as the production set-up with SERVERS Rasa "
+                             "processes behind nginx (PostgreSQL, Redis, RabbitMQ on this machine)")
     args = parser.parse_args()
 
     roots = {"this checkout": ROOT}
@@ -281,6 +302,15 @@ def main() -> int:
 
     names = list(results)
     this = names[-1]
+    if args.cluster:
+        cluster_rows = run_cluster(args.cluster, args.messages)
+        print(f"\n== this checkout, {args.cluster} Rasa processes behind nginx (PostgreSQL, Redis lock store)")
+        report_rows(cluster_rows)
+        for base_name in names:
+            ratios = ", ".join(f"{conversations} conversations {rate / base_rate:.2f}x"
+                               for (conversations, _, _, rate), (_, _, _, base_rate)
+                               in zip(cluster_rows, results[base_name]["rows"]))
+            print(f"  messages a second, against {base_name} (one process): {ratios}")
     for base_name in names[:-1]:
         compare(base_name, results[base_name], results[this],
                 trained.get(base_name), trained.get(this))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -110,6 +111,36 @@ def nginx_config(work: Path, host: str, port: int, actions_port: int,
                         "@ACTION_SERVERS@": actions}.items():
         text = text.replace(name, value)
     return text
+
+
+def start_local_production_cluster(work: Path, rasa_servers: int = 2, action_servers: int = 2):
+    """The production set-up on this machine's PostgreSQL (a fresh database),
+    Redis and RabbitMQ, REST open: for the load test and the benchmark.
+    Returns the cluster and the function that stops it and drops the database."""
+    from sqlalchemy import create_engine, text
+
+    admin_url = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    name = f"kypho_load_{secrets.token_hex(4)}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    database_url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+    env = {"DATABASE_URL": database_url, "DB_HOST": "127.0.0.1", "DB_PORT": "5432", "DB_NAME": name,
+           "DB_USER": "postgres", "DB_PASSWORD": "", "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379",
+           "REDIS_DB": "0", "RABBITMQ_HOST": "127.0.0.1", "RABBITMQ_USER": "guest",
+           "RABBITMQ_PASSWORD": "guest", "RABBITMQ_QUEUE": f"kyphoplasty-load-{name}",
+           "RASA_TOKEN": secrets.token_hex(16), "ACTION_SERVER_TOKEN": secrets.token_hex(20),
+           "WIDGET_SECRET": secrets.token_urlsafe(48), "WIDGET_ALLOWED_ORIGINS": "http://127.0.0.1:9"}
+    cluster = start_cluster(work, env, rasa_servers=rasa_servers, action_servers=action_servers,
+                            open_rest=True)  # the load test and the benchmark post to REST
+
+    def stop() -> None:
+        cluster.stop()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return cluster, stop
 
 
 def start_cluster(work: Path, env: Mapping[str, str], rasa_servers: int = 2, action_servers: int = 2,

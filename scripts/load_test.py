@@ -147,7 +147,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         assistant = next(stack)
         url, token, stop = assistant.url, assistant.token, stack.close
     else:
-        url, token, stop = start_production_cluster(work)
+        from scripts.cluster import start_local_production_cluster
+        cluster, stop = start_local_production_cluster(work)
+        url, token = cluster.url, cluster.token
     print(f"{args.users} conversations for {args.seconds} s against {args.target if not args.url else url}")
     try:
         started = time.monotonic()
@@ -157,34 +159,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     finally:
         stop()
     return 0 if report(environment, elapsed, found) else 1
-
-
-def start_production_cluster(work: Path):
-    """Two Rasa and two action servers behind nginx on a fresh PostgreSQL database."""
-    from sqlalchemy import create_engine, text
-
-    from scripts.cluster import start_cluster
-    admin_url = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    name = f"kypho_load_{secrets.token_hex(4)}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    database_url = admin_url.rsplit("/", 1)[0] + f"/{name}"
-    env = {"DATABASE_URL": database_url, "DB_HOST": "127.0.0.1", "DB_PORT": "5432", "DB_NAME": name,
-           "DB_USER": "postgres", "DB_PASSWORD": "", "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379",
-           "REDIS_DB": "0", "RABBITMQ_HOST": "127.0.0.1", "RABBITMQ_USER": "guest",
-           "RABBITMQ_PASSWORD": "guest", "RABBITMQ_QUEUE": f"kyphoplasty-load-{name}",
-           "RASA_TOKEN": secrets.token_hex(16), "ACTION_SERVER_TOKEN": secrets.token_hex(20),
-           "WIDGET_SECRET": secrets.token_urlsafe(48), "WIDGET_ALLOWED_ORIGINS": "http://127.0.0.1:9"}
-    cluster = start_cluster(work, env, open_rest=True)  # the load test posts to REST
-
-    def stop() -> None:
-        cluster.stop()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return cluster.url, cluster.token, stop
 
 
 if __name__ == "__main__":
