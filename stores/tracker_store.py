@@ -264,13 +264,10 @@ class DurableSQLTrackerStore(SQLTrackerStore):
             return  # nothing new; the window kept (if any) is still right
         events = list(tracker.events)  # a deque: no slices
         start = window_start(events, self.window_turns)
-        if start is None:  # still shorter than the window: all of it, from no state
-            self._windows[sender] = Window(state=[], events=[e.as_dict() for e in events],
-                                           last_row_id=last_row_id)
-        else:
-            self._windows[sender] = Window(state=state_before(tracker, events, start),
-                                           events=[e.as_dict() for e in events[start:]],
-                                           last_row_id=last_row_id)
+        # Still shorter than the window: all of it, from no state.
+        state = [] if start is None else state_before(tracker, events, start)
+        self._windows[sender] = Window(state=state, events=[e.as_dict() for e in events[start or 0:]],
+                                       last_row_id=last_row_id)
         self._windows.move_to_end(sender)
         while len(self._windows) > WINDOWS_KEPT:
             self._windows.popitem(last=False)

@@ -5,20 +5,10 @@ from __future__ import annotations
 import asyncio
 import time
 
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy.engine import make_url
 
-from stores.tracker_store import DurableSQLTrackerStore
-
-
-def store_for(url: str) -> DurableSQLTrackerStore:
-    parts = make_url(url)
-    if parts.get_backend_name() == "sqlite":
-        return DurableSQLTrackerStore(Domain.empty(), dialect="sqlite", db=parts.database)
-    return DurableSQLTrackerStore(Domain.empty(), dialect="postgresql", host=parts.host, port=parts.port,
-                                  db=parts.database, username=parts.username, password=parts.password)
+from tests.stores.support import store_for
 
 
 def test_a_conversations_bot_events_from_a_timestamp_on(database_url):

@@ -7,11 +7,10 @@ from __future__ import annotations
 import asyncio
 
 import sqlalchemy as sa
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from tests.stores.test_bot_events_since import store_for
+from tests.stores.support import store_for
 
 SENDER = "web-cached"
 
