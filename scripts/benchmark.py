@@ -34,6 +34,7 @@ import requests
 import yaml
 
 from scripts.stack import ROOT, Assistant, baseline_tree, domain_args, start_assistant, stock_tree
+from tests.patient_scripts import CHECKLIST
 
 QUESTIONS = [
     "what is kyphoplasty", "how long is recovery", "is it safe", "will I be asleep",
@@ -60,6 +61,15 @@ def percentile(values: List[float], p: float) -> float:
 TURNS_PER_CONVERSATION = 10
 
 
+def conversation_script(number: int) -> List[str]:
+    """What conversation `number` says: every other one goes through the screening
+    checklist (a form: the action server validates each answer), the others ask
+    catalogue questions."""
+    if number % 2:
+        return CHECKLIST + [QUESTIONS[number % len(QUESTIONS)]]
+    return [QUESTIONS[(number + turn) % len(QUESTIONS)] for turn in range(TURNS_PER_CONVERSATION)]
+
+
 def timed_calls(call: Callable[[str, str], None], conversations: int, messages: int) -> List[float]:
     """Latency in ms of each call; `conversations` run concurrently, each a series
     of fresh conversations of TURNS_PER_CONVERSATION messages."""
@@ -70,8 +80,9 @@ def timed_calls(call: Callable[[str, str], None], conversations: int, messages: 
         for i in range(per_worker):
             if i % TURNS_PER_CONVERSATION == 0:
                 sender = f"bench-{secrets.token_hex(4)}-{index}"
+                script = conversation_script(index + i // TURNS_PER_CONVERSATION)
             started = time.perf_counter()
-            call(sender, QUESTIONS[(index + i) % len(QUESTIONS)])
+            call(sender, script[i % TURNS_PER_CONVERSATION])
             latencies.append((time.perf_counter() - started) * 1000)
         return latencies
 

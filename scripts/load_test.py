@@ -36,12 +36,13 @@ from typing import Dict, List, Optional
 import gevent
 import requests
 
+from tests.patient_scripts import CHECKLIST
+
 QUESTIONS = [
     "what is kyphoplasty", "how long is recovery", "is it safe", "will I be asleep",
     "what are the risks", "how much does it cost", "my mom has a compression fracture, what is the cement",
     "can I drive after", "I want to talk to a person", "thank you",
 ]
-CHECKLIST = ["could kyphoplasty help me", "yes", "no", "yes", "osteoporosis", "yes", "no mri", "no", "none"]
 
 # sender -> texts acknowledged with a 200, in order; sender -> statuses
 ACKNOWLEDGED: Dict[str, List[str]] = defaultdict(list)

@@ -9,7 +9,8 @@ process, so it never appears on a command line; `--enable-api` comes with it.
 It also installs server/action_failures.py (a form whose action server is down
 asks its question again instead of answering nothing) and server/button_payloads.py
 (the `/intent{...}` syntax only for buttons the assistant offered) and
-server/warm_up.py (the first message after a start as fast as the tenth).
+server/warm_up.py (the first message after a start as fast as the tenth) and
+server/turn_costs.py (two checks stock Rasa repeats every turn, done once).
 """
 from __future__ import annotations
 
@@ -26,11 +27,12 @@ def main() -> None:
     sys.argv = ["rasa", "run", *sys.argv[1:], "--enable-api", f"--auth-token={token}"]
     from rasa.__main__ import main as rasa_main
 
-    from server import action_failures, button_payloads, warm_up
+    from server import action_failures, button_payloads, turn_costs, warm_up
 
     action_failures.install()
     button_payloads.install()
     warm_up.install()
+    turn_costs.install()
 
     rasa_main()
 

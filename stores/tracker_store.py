@@ -93,7 +93,14 @@ class TrackerNotStored(Exception):
 def durable_engine(url: URL) -> sa.engine.Engine:
     """An engine with the settings this store needs on each database."""
     if url.get_backend_name() == "sqlite":
-        engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        pooled = {}
+        if url.database and url.database != ":memory:":
+            # SQLAlchemy 1.4 opens a file database afresh for every session (NullPool):
+            # connecting and the pragmas below were 7% of a short turn. The event loop
+            # uses one connection at a time; other threads may take another.
+            pooled = {"poolclass": sa.pool.QueuePool, "pool_size": 2, "max_overflow": 8}
+        engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+                                                     "check_same_thread": False}, **pooled)
 
         @sa.event.listens_for(engine, "connect")
         def _pragmas(connection, _record) -> None:  # pragma: no cover - exercised through Rasa
