@@ -29,10 +29,10 @@ def engine():
 
 def encoder():
     """The assistant's sentence encoder, loaded once per console process, on first use."""
-    from components.sentence_encoder import ONNX_FILE, shared_encoder
+    from components.sentence_encoder import ENCODER_FILES, shared_encoder
 
     model_dir = Path(current_app.config["CONSOLE"].encoder_dir)
-    for name in (ONNX_FILE, "tokenizer.json"):
+    for name in ENCODER_FILES:
         if not (model_dir / name).is_file():
             raise FileNotFoundError(f"no {name} in the encoder folder")
     return shared_encoder(str(model_dir))
