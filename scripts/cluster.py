@@ -131,14 +131,21 @@ def start_local_production_cluster(work: Path, rasa_servers: int = 2, action_ser
            "RABBITMQ_PASSWORD": "guest", "RABBITMQ_QUEUE": f"kyphoplasty-load-{name}",
            "RASA_TOKEN": secrets.token_hex(16), "ACTION_SERVER_TOKEN": secrets.token_hex(20),
            "WIDGET_SECRET": secrets.token_urlsafe(48), "WIDGET_ALLOWED_ORIGINS": "http://127.0.0.1:9"}
-    cluster = start_cluster(work, env, rasa_servers=rasa_servers, action_servers=action_servers,
-                            open_rest=True)  # the load test and the benchmark post to REST
-
-    def stop() -> None:
-        cluster.stop()
+    def drop_database() -> None:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+    try:
+        cluster = start_cluster(work, env, rasa_servers=rasa_servers, action_servers=action_servers,
+                                open_rest=True)  # the load test and the benchmark post to REST
+    except BaseException:
+        drop_database()
+        raise
+
+    def stop() -> None:
+        cluster.stop()
+        drop_database()
 
     return cluster, stop
 
@@ -168,16 +175,28 @@ def start_cluster(work: Path, env: Mapping[str, str], rasa_servers: int = 2, act
     write_credentials(credentials, env)
     (work / "nginx.conf").write_text(nginx_config(work, host, port, actions_port, rasa_ports, action_ports))
 
+    if not os.access(NGINX, os.X_OK):
+        raise RuntimeError(f"nginx not found at {NGINX}: install it (Debian: apt-get install nginx)")
+    processes: List[subprocess.Popen] = []
+
     def started(command: List[str], log: str) -> subprocess.Popen:
         with open(work / log, "ab") as handle:
-            return subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
+            processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle,
+                                              stderr=subprocess.STDOUT))
+        return processes[-1]
 
-    actions = [started(action_server_command(ROOT, p), f"actions-{p}.log") for p in action_ports]
-    rasa = [started(rasa_server_command(ROOT, token) + [
-        "--model", str(MODEL), "--endpoints", str(endpoints), "--credentials", str(credentials),
-        "--port", str(p)], f"rasa-{p}.log") for p in rasa_ports]
-    nginx = started([NGINX, "-p", str(work), "-c", str(work / "nginx.conf"), "-g", "daemon off;"],
-                    "nginx-stdout.log")
+    try:
+        actions = [started(action_server_command(ROOT, p), f"actions-{p}.log") for p in action_ports]
+        rasa = [started(rasa_server_command(ROOT, token) + [
+            "--model", str(MODEL), "--endpoints", str(endpoints), "--credentials", str(credentials),
+            "--port", str(p)], f"rasa-{p}.log") for p in rasa_ports]
+        nginx = started([NGINX, "-p", str(work), "-c", str(work / "nginx.conf"), "-g", "daemon off;"],
+                        "nginx-stdout.log")
+    except BaseException:  # nothing started may outlive a failed start
+        for process in processes:
+            process.kill()
+            process.wait()
+        raise
     cluster = Cluster(f"http://{host}:{port}", token, work, rasa, rasa_ports, actions, nginx)
     urls = ([f"http://127.0.0.1:{p}/status?token={token}" for p in rasa_ports]
             + [f"http://127.0.0.1:{p}/health" for p in action_ports]

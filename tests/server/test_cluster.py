@@ -143,3 +143,36 @@ def test_a_widget_conversation_survives_its_server_being_stopped(cluster):
     assert asyncio.run(say("what is kyphoplasty?", "m2"))
     texts = [e["text"] for e in tracker_events(cluster, conversation) if e["event"] == "user"]
     assert texts == [RECOVERY, "what is kyphoplasty?"]
+
+
+def live_children() -> List[int]:
+    """Processes this test process started that are still running (not zombies)."""
+    import os
+    from pathlib import Path
+
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid() and fields[0] != "Z":
+            children.append(int(stat.parent.name))
+    return children
+
+
+def test_a_cluster_that_fails_to_start_leaves_no_server_running(tmp_path, monkeypatch):
+    # Seen: nginx missing, the Rasa and action servers already started kept running.
+    import scripts.cluster
+
+    before = set(live_children())
+    monkeypatch.setattr(scripts.cluster, "rasa_server_command", lambda *_: ["/nonexistent/rasa"])
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}", "RASA_TOKEN": secrets.token_hex(16),
+           "ACTION_SERVER_TOKEN": secrets.token_hex(20)}
+    with pytest.raises(FileNotFoundError):
+        start_cluster(tmp_path / "work", env, open_rest=True)  # the action servers start first
+    assert set(live_children()) - before == set()
+
+    monkeypatch.setattr(scripts.cluster, "NGINX", str(tmp_path / "no-nginx"))
+    with pytest.raises(RuntimeError, match="nginx not found"):
+        start_cluster(tmp_path / "work", env, open_rest=True)
