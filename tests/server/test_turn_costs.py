@@ -4,6 +4,7 @@ from __future__ import annotations
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
+from rasa.core.nlg import interpolator
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
 from rasa.shared.utils.common import all_subclasses
 
@@ -69,12 +70,33 @@ def test_an_event_class_defined_after_the_table_is_found():
     assert table.resolve("late_event_for_this_test") is LateEvent
 
 
-def test_installed_it_reads_a_tracker_back_the_same(monkeypatch):
+@pytest.fixture
+def installed(monkeypatch):
+    """install(), undone after the test (monkeypatch restores what it saw first)."""
+    monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)
+    monkeypatch.setattr(Event, "resolve_by_type", Event.resolve_by_type)
+    monkeypatch.setattr(interpolator, "interpolate_text", interpolator.interpolate_text)
+    return turn_costs.install
+
+
+def test_installed_it_reads_a_tracker_back_the_same(installed):
     events = [ActionExecuted("action_listen"), UserUttered("hi", {"name": "greet", "confidence": 1.0}),
               SlotSet("age", 71)]
     before = [Event.from_parameters(event.as_dict()) for event in events]
-    monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)
-    monkeypatch.setattr(Event, "resolve_by_type", Event.resolve_by_type)
-    turn_costs.install()
+    installed()
     after = [Event.from_parameters(event.as_dict()) for event in events]
     assert after == before == events
+
+
+def test_a_buttons_intent_payload_is_kept_without_a_logged_error(installed, monkeypatch):
+    logged = []
+    monkeypatch.setattr(interpolator.structlogger, "exception", lambda *a, **k: logged.append(a))
+    button = {"title": "Cancer", "payload": '/inform{"choice": "cancer"}'}
+    assert interpolator.interpolate(dict(button), {"name": "Ann"}) == button
+    assert logged, "stock Rasa logs an error for it"
+
+    logged.clear()
+    installed()
+    assert interpolator.interpolate(dict(button), {"name": "Ann"}) == button
+    assert interpolator.interpolate({"text": "Thank you, {name}."}, {"name": "Ann"}) == {"text": "Thank you, Ann."}
+    assert logged == []
