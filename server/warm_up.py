@@ -2,11 +2,13 @@
 
 Rasa loads the model before it listens, but the parts that initialise lazily
 (ONNX Runtime's first run of
-the sentence encoder, the policies' first featurisation) ran on the first
+the sentence encoder, the policies' first featurisation, SQLAlchemy's first
+compilation of each statement) ran on the first
 message, which took several times longer than the next ones
 (`scripts/benchmark.py` prints both). Here a few messages, nobody's, go
 through the NLU pipeline and the policies once the model is loaded and before
-the server takes a connection; nothing is written to any tracker store.
+the server takes a connection, and the tracker store runs its statements in a
+transaction it rolls back; nothing is written to any tracker store.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import logging
 from typing import Any
 
 from rasa.core import run as rasa_run
+from rasa.core.actions.action import default_actions
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -35,6 +38,10 @@ async def warm_up(agent: Any) -> None:
                                                                      parse_data.get("entities"), parse_data)],
             slots=domain.slots)
         agent.processor.predict_next_with_tracker(tracker)
+    default_actions()  # Rasa imports the default actions on a turn's first action
+    store = agent.tracker_store
+    if hasattr(store, "warm_up"):  # stores/tracker_store.py: its statements, nothing stored
+        store.warm_up()
 
 
 async def _load_and_warm_up(*args: Any, **kwargs: Any) -> Any:

@@ -178,10 +178,37 @@ class DurableSQLTrackerStore(SQLTrackerStore):
 
     def _rows_from(self, sender_id: Text, row_id: int) -> List[Tuple[int, dict]]:
         with self.session_scope() as session:
-            rows = (session.query(self.SQLEvent.id, self.SQLEvent.data)
-                    .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id >= row_id)
-                    .order_by(self.SQLEvent.id).all())
-            return [(row.id, json.loads(row.data)) for row in rows]
+            return self._read_rows(session, sender_id, row_id)
+
+    def _read_rows(self, session: Any, sender_id: Text, row_id: int) -> List[Tuple[int, dict]]:
+        rows = (session.query(self.SQLEvent.id, self.SQLEvent.data)
+                .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id >= row_id)
+                .order_by(self.SQLEvent.id).all())
+        return [(row.id, json.loads(row.data)) for row in rows]
+
+    def _insert_rows(self, session: Any, sender_id: Text, rows: List[dict]) -> Optional[int]:
+        """One statement for the turn's rows (the ORM inserted them one by one to
+        learn each id); the turns of one conversation are serialised by the lock
+        store, so its newest row is this turn's last."""
+        session.execute(self.SQLEvent.__table__.insert(), rows)
+        return session.query(sa.func.max(self.SQLEvent.id)).filter(
+            self.SQLEvent.sender_id == sender_id).scalar()
+
+    def warm_up(self) -> None:
+        """Runs a turn's statements once, in a transaction rolled back: nothing is stored.
+
+        SQLAlchemy compiles a statement the first time it runs and caches it; the
+        first turn after a start paid about 10 ms for that (server/warm_up.py)."""
+        sender = "warm-up"
+        with self.session_scope() as session:
+            self._event_query(session, sender, fetch_events_from_all_sessions=False).all()
+            self._event_query(session, sender, fetch_events_from_all_sessions=False).count()  # a new one
+            self._read_rows(session, sender, 0)
+            row = {"sender_id": sender, "type_name": ActionExecuted.type_name, "timestamp": 0.0,
+                   "intent_name": None, "action_name": ACTION_LISTEN_NAME, "data": "{}"}
+            for rows in ([row], [row, row]):  # one row and several are compiled apart
+                self._insert_rows(session, sender, rows)
+            session.rollback()
 
     async def bot_events_since(self, sender_id: Text, timestamp: float, limit: int) -> List[dict]:
         """The newest `limit` bot events stored at or after `timestamp`, oldest first.
@@ -244,14 +271,7 @@ class DurableSQLTrackerStore(SQLTrackerStore):
                         "action_name": data.get("name"),
                         "data": json.dumps(data),
                     })
-                last_row_id = None
-                if rows:
-                    # One statement for the turn's rows (the ORM inserted them one by one
-                    # to learn each id); the turns of one conversation are serialised by
-                    # the lock store, so its newest row is this turn's last.
-                    session.execute(self.SQLEvent.__table__.insert(), rows)
-                    last_row_id = session.query(sa.func.max(self.SQLEvent.id)).filter(
-                        self.SQLEvent.sender_id == tracker.sender_id).scalar()
+                last_row_id = self._insert_rows(session, tracker.sender_id, rows) if rows else None
                 session.commit()
                 return new_events, last_row_id
 
