@@ -10,7 +10,8 @@ It also installs server/action_failures.py (a form whose action server is down
 asks its question again instead of answering nothing) and server/button_payloads.py
 (the `/intent{...}` syntax only for buttons the assistant offered) and
 server/warm_up.py (the first message after a start as fast as the tenth) and
-server/turn_costs.py (checks stock Rasa repeats every turn, done once), and keeps
+server/turn_costs.py (checks stock Rasa repeats every turn, done once) and
+server/event_logs.py (the event brokers log no words of a conversation), and keeps
 JAX, which TensorFlow would import for nothing, out of the process.
 """
 from __future__ import annotations
@@ -32,12 +33,13 @@ def main() -> None:
     sys.modules.setdefault("jax", None)
     from rasa.__main__ import main as rasa_main
 
-    from server import action_failures, button_payloads, turn_costs, warm_up
+    from server import action_failures, button_payloads, event_logs, turn_costs, warm_up
 
     action_failures.install()
     button_payloads.install()
     warm_up.install()
     turn_costs.install()
+    event_logs.install()
 
     rasa_main()
 
