@@ -22,7 +22,8 @@ rasa data validate --domain domain --fail-on-warnings 2>&1 | grep -v -E "tensorf
 echo "==> NLU evaluation: the held-out set (floor: 90%, no emergency missed) and the blind test sets"
 echo "    by the answer catalogue contract (guards in scripts/evaluate_blind.py)"
 python -m scripts.evaluate_nlu --out results/nlu --blind tests/blind/test.yaml \
-  --blind tests/blind/round2/test.yaml --blind tests/blind/round3/test.yaml
+  --blind tests/blind/round2/test.yaml --blind tests/blind/round3/test.yaml \
+  --blind tests/blind/round4/test.yaml
 
 echo "==> rasa test: test stories (fails on any prediction error)"
 rasa test core --model models/kyphoplasty.tar.gz --stories tests/stories \
