@@ -164,6 +164,8 @@ def start_cluster(work: Path, env: Mapping[str, str], rasa_servers: int = 2, act
     if not open_rest and not rest_off and not env.get("REST_TOKEN"):
         raise SystemExit("set REST_TOKEN (REST then needs 'Authorization: Bearer <token>') or "
                          "REST_CHANNEL=false; --open-rest leaves it open")
+    if not os.access(NGINX, os.X_OK):  # before the database is touched
+        raise RuntimeError(f"nginx not found at {NGINX}: install it (Debian: apt-get install nginx)")
     port = port or free_port()
     actions_port = free_port()
     rasa_ports = [free_port() for _ in range(rasa_servers)]
@@ -175,8 +177,6 @@ def start_cluster(work: Path, env: Mapping[str, str], rasa_servers: int = 2, act
     write_credentials(credentials, env)
     (work / "nginx.conf").write_text(nginx_config(work, host, port, actions_port, rasa_ports, action_ports))
 
-    if not os.access(NGINX, os.X_OK):
-        raise RuntimeError(f"nginx not found at {NGINX}: install it (Debian: apt-get install nginx)")
     processes: List[subprocess.Popen] = []
 
     def started(command: List[str], log: str) -> subprocess.Popen:

@@ -16,9 +16,10 @@ docs/design.md, "Where a turn's time goes"):
   every checklist question: false errors in the log, 2% of a turn. Payloads
   that start with "/" are passed through unchanged, as Rasa already returned them.
 
-Both keep Rasa's behaviour: the same schema and the same error, the same
-class for a type name (the first in Rasa's own order); a type name not in the
-table is looked up Rasa's way, so an event class defined later is still found.
+Each keeps Rasa's behaviour: the same schema and the same error; the same
+class for a type name (the first in Rasa's own order), a type name not in the
+table looked up Rasa's way, so an event class defined later is still found;
+the payload returned exactly as Rasa returned it.
 """
 from __future__ import annotations
 
