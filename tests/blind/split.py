@@ -39,7 +39,11 @@ EXTRA_KINDS_SEEN = {"dlg09": ["emergency"], "dlg30": ["emergency"]}
 # example written before them (tests/test_nlu_data.py's near-copy check, run
 # before any evaluation). They would measure memory, not understanding, so they
 # are set aside rather than the training data being edited.
-SET_ASIDE = {"r2un112", "r2ck65", "r2nm036", "r2ck06", "r2ck10", "r2nm085", "r2nm071", "r2ckd04"}
+# Round five: four short canonical phrasings ("how long does the operation itself
+# take", "when can i drive after kyphoplasty") written exactly as older training
+# examples, found the same way before any evaluation.
+SET_ASIDE = {"r2un112", "r2ck65", "r2nm036", "r2ck06", "r2ck10", "r2nm085", "r2nm071", "r2ckd04",
+             "r5nc016", "r5ca052", "r5nc005", "r5nc010"}
 
 
 def rank(item_id: str) -> str:
