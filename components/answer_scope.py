@@ -92,9 +92,13 @@ _CHECK_ME = re.compile(
     r"\b((is|would|could|might) (kyphoplasty|it|this|the procedure|that) (be )?(something |an option |right |suitable |"
     r"a good idea |worth it )?for (me|her|him|them|us|my \w+)|right (kind of )?(patient|person)|"
     r"(a |good |suitable )+candidate|(do|does|would|could) (i|he|she|they|my \w+) qualify|am i eligible|"
-    r"(is|would) (she|he|my \w+) be eligible|(could|would|can|will) (kyphoplasty|it|this|the procedure) help (me|her|him|them|my \w+))\b",
+    r"(is|would) (she|he|my \w+) be eligible|(could|would|can|will) (kyphoplasty|it|this|the procedure) help (me|her|him|them|my \w+)|"
+    r"(know|tell|find out|see|check) (if|whether) (i|he|she|they|we|my \w+) (could|can|would|might|should|will) "
+    r"(have|get|qualify|be a candidate|be eligible))\b",
     re.IGNORECASE,
 )
+# General answers about who kyphoplasty suits: asked about oneself, the checklist answers.
+PERSONAL_ELIGIBILITY = {"eligibility/indications", "eligibility/not_suitable"}
 # A question that refers to something named just before it.
 _POINTS_BACK = re.compile(r"\b(those|these|them|that one|either of them)\b", re.IGNORECASE)
 
@@ -232,6 +236,13 @@ class AnswerScope(GraphComponent, IntentClassifier):
             # "...the x-ray showed a fracture. Is kyphoplasty something for me?":
             # the checklist answers that, not "I have no verified answer".
             message.set(SCOPE_KEY, {"screening_request": True}, add_to_output=True)
+            self._replace(message, SCREENING)
+            return
+        if answer in PERSONAL_ELIGIBILITY and self._asks_to_be_checked(text):
+            # "is kyphoplasty right for me?": who it is for, asked about oneself
+            # or a relative, is the checklist's question (the catalogue's
+            # `screening` kind), not the general answer about who it suits.
+            message.set(SCOPE_KEY, {"answer": answer, "screening_request": True}, add_to_output=True)
             self._replace(message, SCREENING)
             return
         if answer is None and intent != DEFAULT_NLU_FALLBACK_INTENT_NAME:

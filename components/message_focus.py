@@ -53,7 +53,7 @@ def question_focus(text: str, min_sentences: int = 2) -> str:
 _NEGATION = re.compile(
     r"\b(no|not|never|without|none|nor|neither|denies|deny|free of|isn't|isnt|aren't|arent|"
     r"wasn't|wasnt|don't|dont|doesn't|doesnt|didn't|didnt|haven't|havent|hasn't|hasnt|"
-    r"no sign of|no signs of|zero)\b",
+    r"no sign of|no signs of|zero|nothing)\b",
     re.IGNORECASE,
 )
 _CLAUSE_BREAK = re.compile(r"[,;:]|\b(but|and|although|though|however|yet|except)\b", re.IGNORECASE)
@@ -67,7 +67,9 @@ _HISTORY = re.compile(
     r"long[- ]standing|chronic sciatica|from sciatica|my sciatica|back in (19|20)\d\d|in (19|20)\d\d|"
     r"before (the|my|his|her) (surgery|procedure|operation|op|kyphoplasty)|for (weeks|months) (after|before)|"
     r"(it|that|they|which) (settled|cleared|went away|got better|resolved)|settled (down|eventually)|"
-    r"(hasn't|hasnt|has not|haven't|havent) (bothered|troubled|come back))\b",
+    r"(hasn't|hasnt|has not|haven't|havent) (bothered|troubled|come back)|"
+    r"last (christmas|thanksgiving|easter|new year|new year's|birthday|holidays?|vacation)|"
+    r"turned out (to be|it was))\b",
     re.IGNORECASE,
 )
 # Asking about a risk or a sign rather than reporting one: "what if I lose bladder control?"
@@ -78,14 +80,33 @@ _HYPOTHETICAL = re.compile(
     r"does (it|this|kyphoplasty|the procedure|the cement) (cause|lead)|"
     r"risk of|risks of|chance of|chances of|signs of|symptoms of|sign of|symptom of|"
     r"what (are|is) the (warning )?(signs|symptoms)|which (signs|symptoms)|"
-    r"(watch|look) (out )?for|when (should|do) (i|we) (call|go|worry)|is (it|that) a (risk|side effect)|"
-    r"is there a risk|possible (to|that)|would (i|it|that) (be|mean))\b",
+    r"(watch|look) (out )?for|when (should|do) (i|we) (call|go|worry)|"
+    r"is there a risk|possible (to|that)|would (i|it|that) (be|mean)|"
+    # a question about the sign itself: "is chest pain a side effect of kyphoplasty?"
+    # (not "my chest hurts, is that a side effect?": that reports it)
+    r"^(is|are|can|could|does|do|would|will)\b.*\b(a|an|the|any) (side effects?|complications?|risks?) (of|from|after)|"
+    # quoting written instructions: "the discharge sheet says to call 911 for chest pain"
+    r"(sheet|paper|papers|paperwork|leaflet|instructions|handout|booklet|pamphlet|website)\b.*\b"
+    r"(says|said|say|tells you|told us|told me) (to )?(call|go|phone|watch|look out))\b",
     re.IGNORECASE,
 )
 # A report of now overrides a hypothetical framing: "what if my legs are numb right now?"
 _NOW = re.compile(
     r"\b(now|right now|today|tonight|this morning|this afternoon|this evening|since (yesterday|this|last night|the)|"
-    r"just (now|started|happened)|suddenly|currently|started|is getting|keeps)\b",
+    r"just (now|started|happened)|suddenly|currently|started|is getting|keeps|(hour|hours|minutes|mins) ago|"
+    r"in the last (hour|few hours)|since (lunch|breakfast|dinner|i woke up)|woke up)\b",
+    re.IGNORECASE,
+)
+
+
+# Words that say a sentence is not meant literally ("dead on my feet, not
+# literally"), and idioms that borrow an alarming word for a bill ("I nearly
+# fainted at the price"). Not "lol": people write it nervously about real things.
+_FIGURATIVE = re.compile(
+    r"\b(not literally|figure of speech|figuratively|just kidding|only kidding|joking)\b|"
+    r"\bdead on (my|his|her|their|our) feet\b|"
+    r"\b(nearly|almost) (fainted|passed out|had a heart attack|died|keeled over|collapsed)\b.*"
+    r"\b(price|prices|bill|bills|cost|costs|charged|charge|charges|quote|quoted|invoice|paperwork|statement)\b",
     re.IGNORECASE,
 )
 
@@ -115,6 +136,11 @@ def sentence_at(text: str, start: int) -> str:
 
 def is_history(sentence: str) -> bool:
     return bool(_HISTORY.search(sentence))
+
+
+def is_figurative(sentence: str) -> bool:
+    """An alarming word used as a figure of speech, said so or in a known idiom."""
+    return bool(_FIGURATIVE.search(sentence))
 
 
 def is_hypothetical(sentence: str) -> bool:

@@ -8,7 +8,8 @@ each measured on the blind development half (docs/design.md has the figures):
    `crisis` phrases (components/entity_patterns.yml). A warning sign counts only
    when it is reported now: not negated ("no fever, no pus"), not history
    ("tingling for years from old sciatica"), not a question about a risk ("what
-   if I lose bladder control?"). Crisis language counts unless negated.
+   if I lose bladder control?"), not a figure of speech ("dead on my feet, not
+   literally"). Crisis language counts unless negated.
 2. **A detector of its own**: a logistic regression on the sentence embedding,
    trained on the emergency and crisis examples against every other example,
    the ordinary post-procedure worries (soreness, a pink incision, low mood)
@@ -180,6 +181,8 @@ class SafetyGuard(GraphComponent, IntentClassifier):
                 reason = "history"
             elif label == "warning_sign" and message_focus.is_hypothetical(sentence):
                 reason = "asking about a risk"
+            elif label == "warning_sign" and message_focus.is_figurative(sentence):
+                reason = "figure of speech"
             else:
                 reported.append(label)
                 continue

@@ -29,6 +29,10 @@ RULES = ScopeRules()
     ("How long will she actually be under for the kyphoplasty?", "duration_of_operation"),
     ("could kyphoplasty leave someone paralysed?", "nerve_risks"),
     ("what should we watch for after kyphoplasty?", "watching_after"),
+    ("is there a minimum age for kyphoplasty", "minimum_age"),
+    ("can the cement crack if he bumps into something?", "cement_lifetime"),
+    ("how long does insurance approval take for kyphoplasty?", "cost"),
+    ("He got nervous about paralysis. How often does that actually happen?", "limits_in_numbers"),
 ])
 def test_questions_about_what_the_source_never_says(question, facet):
     assert facet in RULES.facets_asked(question)
@@ -49,6 +53,24 @@ def test_an_answer_may_declare_a_facet_it_covers():
     assert RULES.uncovered("the break is 4 months old, is it too late", "eligibility/mri") == set()
     assert RULES.uncovered("the break is 4 months old, is it too late", "recovery/timeline") == {
         "timing_after_fracture"}
+
+
+def test_how_do_i_know_if_i_could_have_it_is_not_asking_what_to_watch_for():
+    assert RULES.facets_asked("how do i know if i could get kyphoplasty") == set()
+    assert RULES.facets_asked("how do i know if the wound is infected") == {"watching_after"}
+
+
+@pytest.mark.parametrize("text, answer, checklist", [
+    ("is kyphoplasty right for me", "eligibility/not_suitable", True),
+    ("would my dad qualify for it? he has myeloma", "eligibility/indications", True),
+    # who it is for in general keeps the catalogue answer
+    ("who is kyphoplasty for", "eligibility/indications", False),
+    ("who should not have kyphoplasty", "eligibility/not_suitable", False),
+])
+def test_who_it_suits_asked_about_oneself_starts_the_checklist(text, answer, checklist):
+    message = parsed(text, "eligibility", answer)
+    scope_with_examples().process([message])
+    assert (message.get("intent")["name"] == "screening") is checklist
 
 
 def test_a_question_that_points_back_is_read_with_the_sentence_before():

@@ -50,3 +50,39 @@ def test_history(sentence, history):
 ])
 def test_hypothetical(sentence, hypothetical):
     assert focus.is_hypothetical(sentence) is hypothetical
+
+
+@pytest.mark.parametrize("sentence, hypothetical", [
+    ("is chest pain a side effect of kyphoplasty?", True),
+    ("The discharge sheet says to call 911 for chest pain or shortness of breath.", True),
+    ("the nurse told us to call if he gets a fever", True),
+    ("my chest hurts and I'm short of breath, is that a side effect of the cement?", False),
+    ("my doctor said to go to the ER because my legs are numb", False),
+    ("is that a side effect? my chest started hurting an hour ago", False),  # reported now
+])
+def test_asking_about_a_side_effect_or_quoting_instructions_is_not_a_report(sentence, hypothetical):
+    assert focus.is_hypothetical(sentence) is hypothetical
+
+
+@pytest.mark.parametrize("sentence, figurative", [
+    ("I'm dead on my feet by 3pm every day since the procedure, lol, not literally.", True),
+    ("I nearly fainted when I saw what the hospital charged for one night", True),
+    ("nearly fainted at the price they quoted for the balloon procedure", True),
+    ("I nearly fainted in the shower this morning", False),
+    ("my legs feel dead since I woke up lol", False),  # "lol" is not a disclaimer
+])
+def test_figures_of_speech(sentence, figurative):
+    assert focus.is_figurative(sentence) is figurative
+
+
+@pytest.mark.parametrize("sentence, history", [
+    ("Last Christmas my aunt collapsed with chest pain", True),
+    ("his chest hurt and it turned out to be reflux", True),
+])
+def test_holidays_and_resolved_diagnoses_are_history(sentence, history):
+    assert focus.is_history(sentence) is history
+
+
+def test_nothing_negates_the_words_after_it():
+    text = "My skin under the edge is a bit red from rubbing but nothing open or oozing."
+    assert focus.is_negated(text, text.index("oozing"))

@@ -43,6 +43,9 @@ def test_crisis_wins_over_a_warning_sign():
     ("the incision is a bit pink and itchy but no fever and no pus", "pus", "negated"),
     ("tingling in my legs for years from old sciatica", "legs for years from old sciatica", "history"),
     ("what if I lose bladder control, is that a risk?", "lose bladder", "asking about a risk"),
+    ("is chest pain a side effect of kyphoplasty?", "chest pain", "asking about a risk"),
+    ("I'm dead on my feet by 3pm, not literally.", "dead on my feet", "figure of speech"),
+    ("nearly fainted at the price they quoted", "fainted", "figure of speech"),
 ])
 def test_a_warning_sign_that_is_not_reported_now_is_discounted(text, words, reason):
     msg = processed(message(text, "not_covered", 0.8, [("warning_sign", words)]))

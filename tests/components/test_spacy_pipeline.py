@@ -59,7 +59,9 @@ def test_crisis_language_is_found(text):
      # a vertebra collapses; a person collapses
      "the cancer weakened his spine and now one of them has collapsed",
      # the weather
-     "whats the high temp today"],
+     "whats the high temp today",
+     # a reassurance, not "no breathing"
+     "she has no breathing problems at all"],
 )
 def test_questions_are_not_warning_signs(text):
     assert not labels(text) & {"warning_sign", "crisis"}
