@@ -111,6 +111,17 @@ _FIGURATIVE = re.compile(
 )
 
 
+# The writer says plainly that nothing alarming is happening: "no fever, legs
+# are fine", "I'm feeling fine", "nothing new". It weighs against the detector
+# (a score on the embedding), never against a warning sign the rules read.
+_REASSURANCE = re.compile(
+    r"\b(no fever|no temperature|legs are fine|nothing (new|is wrong|wrong|alarming|worrying)|"
+    r"not in bad pain|no accidents|no (real )?(numbness|weakness|bleeding|redness|swelling|pus)|"
+    r"(i'm|im|i am|she's|shes|he's|hes|she is|he is|i feel|feeling|she feels|he feels) (otherwise )?(fine|ok|okay|well))\b",
+    re.IGNORECASE,
+)
+
+
 def _clause_before(sentence: str, start: int) -> str:
     before = sentence[:start]
     breaks = list(_CLAUSE_BREAK.finditer(before))
@@ -141,6 +152,11 @@ def is_history(sentence: str) -> bool:
 def is_figurative(sentence: str) -> bool:
     """An alarming word used as a figure of speech, said so or in a known idiom."""
     return bool(_FIGURATIVE.search(sentence))
+
+
+def is_reassured(text: str) -> bool:
+    """The message says nothing alarming is happening ("no fever, legs are fine")."""
+    return bool(_REASSURANCE.search(text))
 
 
 def is_hypothetical(sentence: str) -> bool:

@@ -18,6 +18,10 @@ each measured on the blind development half (docs/design.md has the figures):
 3. **The intent classifier's** P(emergency) + P(crisis), at a higher bar when
    the safety words it saw were read in context as not reported now.
 
+Low mood without crisis words ("feeling blue and weepy") raises the bars of
+2 and 3: the issue asks for a kind reply that points to the care team, not
+911; crisis language said sideways is the rules' job (entity_patterns.yml).
+
 Any one of them forces `emergency` or `crisis` (crisis when its rule fired, or
 when the classifier finds it likelier), even in the middle of the checklist.
 When none does but the intent classifier ranked a safety intent first, that
@@ -27,6 +31,8 @@ What it saw is kept on the message (`safety`), for the staff console.
 from __future__ import annotations
 
 import logging
+import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
@@ -66,6 +72,15 @@ SAFETY_KEY = "safety"
 WEIGHTS_FILE = "safety_detector.npz"
 
 
+@lru_cache(maxsize=1)
+def _low_mood() -> "re.Pattern[str]":
+    """Words for feeling low, one list shared with the kinder not_covered
+    wording (components/answer_scope.yml)."""
+    from components.answer_scope import ScopeRules
+
+    return ScopeRules().low_mood
+
+
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
 )
@@ -88,6 +103,11 @@ class SafetyGuard(GraphComponent, IntentClassifier):
             # ...when the safety words it saw were read in context as not reported
             # now ("no fever, no pus"): a bag of words cannot read negation
             "discounted_intent_threshold": 0.9,
+            # the detector's bar for low mood without crisis words ("feeling
+            # blue and weepy": a kind reply that points to the care team, not
+            # 911) and for a message that says nothing alarming is happening
+            # ("no fever, legs are fine")
+            "discounted_detector_threshold": 0.97,
             "C": 1.0,
             "model_dir": str(DEFAULT_MODEL_DIR),
         }
@@ -205,8 +225,16 @@ class SafetyGuard(GraphComponent, IntentClassifier):
             return CRISIS_INTENT, evidence
         if "warning_sign" in reported:
             return EMERGENCY_INTENT, evidence
+        low_mood = _low_mood().search(text)
+        if low_mood:
+            discounted.append({"entity": "low_mood", "reason": "low mood without crisis words"})
         intent_threshold = self.config["discounted_intent_threshold" if discounted else "intent_threshold"]
-        if detector >= self.config["detector_threshold"] or intent_probability >= intent_threshold:
+        reassured = message_focus.is_reassured(text)
+        if reassured:
+            evidence["reassured"] = True
+        detector_threshold = self.config[
+            "discounted_detector_threshold" if low_mood or reassured else "detector_threshold"]
+        if detector >= detector_threshold or intent_probability >= intent_threshold:
             likelier = max(probabilities, key=probabilities.get) if probabilities else EMERGENCY_INTENT
             return likelier, evidence
         return None, evidence

@@ -86,3 +86,13 @@ def test_holidays_and_resolved_diagnoses_are_history(sentence, history):
 def test_nothing_negates_the_words_after_it():
     text = "My skin under the edge is a bit red from rubbing but nothing open or oozing."
     assert focus.is_negated(text, text.index("oozing"))
+
+
+@pytest.mark.parametrize("text, reassured", [
+    ("my back hurts a bit more. no fever, legs are fine, nothing else going on", True),
+    ("He's eating fine and has no temperature, he's just wiped out", True),
+    ("I'm feeling fine, I just don't understand the connection", True),
+    ("she was doing great until tonight and now she can't breathe", False),
+])
+def test_reassurance(text, reassured):
+    assert focus.is_reassured(text) is reassured

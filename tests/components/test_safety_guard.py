@@ -69,10 +69,10 @@ def test_a_likely_emergency_from_the_classifier_is_not_lost_to_the_fallback():
 
 
 def test_a_weak_emergency_vote_is_replaced_by_the_next_intent():
-    ranking = [{"name": "emergency", "confidence": 0.35}, {"name": "not_covered", "confidence": 0.33},
-               {"name": "risks", "confidence": 0.32}]
-    msg = processed(message("dad is all blocked up from the pain pills", "emergency", 0.35, ranking=ranking))
-    assert msg.get("intent") == {"name": "not_covered", "confidence": 0.33}
+    ranking = [{"name": "emergency", "confidence": 0.28}, {"name": "not_covered", "confidence": 0.26},
+               {"name": "risks", "confidence": 0.24}, {"name": "recovery", "confidence": 0.22}]
+    msg = processed(message("dad is all blocked up from the pain pills", "emergency", 0.28, ranking=ranking))
+    assert msg.get("intent") == {"name": "not_covered", "confidence": 0.26}
     assert all(r["name"] not in ("emergency", "crisis") for r in msg.get("intent_ranking"))
 
 
@@ -95,3 +95,35 @@ def test_the_detector_scores_each_sentence_of_a_long_message():
     assert msg.get("intent")["name"] == "emergency"
     calm = "My mom had her kyphoplasty on Monday. She is doing well and walked today."
     assert guard.process([message(calm, "recovery", 0.9)])[0].get("intent")["name"] == "recovery"
+
+
+def test_low_mood_without_crisis_words_needs_a_surer_classifier():
+    """The issue: low mood without crisis language gets a kind reply, not 911."""
+    ranking = [{"name": "crisis", "confidence": 0.6}, {"name": "not_covered", "confidence": 0.4}]
+    msg = processed(message("feeling blue and weepy since the procedure, is that normal?", "crisis", 0.6,
+                            ranking=ranking))
+    assert msg.get("intent")["name"] == "not_covered"
+    assert {"entity": "low_mood", "reason": "low mood without crisis words"} in msg.get("safety")["discounted"]
+    # the same vote on words that are not low mood still forces the safety reply
+    msg = processed(message("he keeps saying goodbye to everyone", "crisis", 0.6, ranking=ranking))
+    assert msg.get("intent")["name"] == "crisis"
+
+
+def test_crisis_words_win_over_low_mood():
+    text = "I've been so down, I gave away all my things and wont need them where I'm going"
+    msg = processed(message(text, "not_covered", 0.9, [("crisis", "gave away all my things")]))
+    assert msg.get("intent")["name"] == "crisis"
+
+
+@pytest.mark.skipif(not (DEFAULT_MODEL_DIR / "encoder.onnx").exists(), reason="run scripts/setup.sh first")
+def test_a_message_that_says_nothing_alarming_is_happening_needs_a_surer_detector():
+    alarming = "My back hurts more than it did before"
+    weights = shared_encoder(str(DEFAULT_MODEL_DIR)).encode_one(alarming) * 40.0
+    guard = SafetyGuard(SafetyGuard.get_default_config(), weights=weights, bias=-36.2)
+    worried = "Two days after my kyphoplasty. " + alarming + "."
+    reassured = worried + " No fever, legs are fine."
+    assert 0.9 <= guard.process([message(worried, "not_covered", 0.9)])[0].get("safety")["detector"] < 0.97
+    assert guard.process([message(worried, "not_covered", 0.9)])[0].get("intent")["name"] == "emergency"
+    msg = guard.process([message(reassured, "not_covered", 0.9)])[0]
+    assert msg.get("safety")["reassured"] is True
+    assert msg.get("intent")["name"] == "not_covered"

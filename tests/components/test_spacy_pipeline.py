@@ -45,7 +45,9 @@ def test_warning_signs_are_found(text):
      "thinking about ending my life", "no reason to live with this pain",
      "i wont be around for the next one", "I won't be around much longer",
      "how many pills to go to sleep and not come back", "i dont want to wake up tomorrow",
-     "they would all be better off without me", "I'm just a burden to everyone"],
+     "they would all be better off without me", "I'm just a burden to everyone",
+     "he gave away his watch and all his fishing gear", "says he wont need them where hes going",
+     "she has been writing goodbye letters"],
 )
 def test_crisis_language_is_found(text):
     assert "crisis" in labels(text)
