@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from collections import Counter
+from typing import Any, Dict, List, Optional, Text, Union
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -29,6 +30,9 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 WORD = re.compile(r"[A-Za-z]+")
 VOCABULARY_FILE = "vocabulary.json"
+# What the vocabulary file holds: part of the training fingerprint, so a model
+# cached with the older list of words is retrained rather than reused.
+PERSISTED_FORMAT = "word-counts-1"
 SPELLING_KEY = "spelling_corrections"
 
 
@@ -41,11 +45,14 @@ class SpellingCorrector(GraphComponent):
         return {"min_length": 4}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 vocabulary: Optional[List[Text]] = None) -> None:
+                 vocabulary: Optional[Union[List[Text], Dict[Text, int]]] = None) -> None:
         self.config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
-        self.vocabulary = sorted(set(vocabulary or []))
+        # word -> how often the training data uses it (a list from an older model: once each)
+        counts = vocabulary if isinstance(vocabulary, dict) else dict.fromkeys(vocabulary or [], 1)
+        self.counts: Dict[Text, int] = dict(sorted(counts.items()))
+        self.vocabulary = list(self.counts)
         self._domain = frozenset(self.vocabulary)
         self._checker = None
 
@@ -66,14 +73,19 @@ class SpellingCorrector(GraphComponent):
         corrector.checker  # built at start-up, not by the first patient's message
         return corrector
 
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
+        return PERSISTED_FORMAT
+
     def train(self, training_data: TrainingData) -> Resource:
-        words = set()
+        words: Counter = Counter()
         for example in training_data.training_examples:
             words.update(w.lower() for w in WORD.findall(example.get(TEXT) or ""))
-        self.vocabulary = sorted(words)
+        self.counts = dict(sorted(words.items()))
+        self.vocabulary = list(self.counts)
         self._domain = frozenset(self.vocabulary)
         with self._model_storage.write_to(self._resource) as folder:
-            (Path(folder) / VOCABULARY_FILE).write_text(json.dumps(self.vocabulary), encoding="utf-8")
+            (Path(folder) / VOCABULARY_FILE).write_text(json.dumps(self.counts), encoding="utf-8")
         return self._resource
 
     @property
@@ -93,12 +105,13 @@ class SpellingCorrector(GraphComponent):
             lower = word.lower()
             if len(lower) < self.config["min_length"] or lower in self.checker:
                 return word
-            # The domain's own words first: "brase" is "brace" and "pils" is
-            # "pills" here, however common "brave" and "piss" are in English.
+            # The domain's own words first, the most used of them here: "brase"
+            # is "brace" and "pils" is "pills", however common "brave", "erase"
+            # (from "erase my data") and "piss" are in English.
             candidates = self.checker.candidates(lower) or set()
             domain = [c for c in candidates if c in self._domain]
-            better = (max(domain, key=lambda c: (self.checker.word_usage_frequency(c), c)) if domain
-                      else self.checker.correction(lower))
+            better = (max(domain, key=lambda c: (self.counts[c], self.checker.word_usage_frequency(c), c))
+                      if domain else self.checker.correction(lower))
             if not better or better == lower:
                 return word
             corrections[word] = better

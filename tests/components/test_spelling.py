@@ -21,3 +21,11 @@ def test_one_edit_away_is_corrected(typed, meant):
 
 def test_known_and_short_words_are_left_alone():
     assert CORRECTOR.correct("is kyphoplasty ok for me")[0] == "is kyphoplasty ok for me"
+
+
+def test_among_the_domain_words_the_one_the_training_data_uses_most_wins():
+    """"erase" came with "erase my data"; "brace" is asked about far more often."""
+    corrector = SpellingCorrector({}, None, None, vocabulary={"brace": 40, "erase": 3})
+    assert corrector.correct("do u need a back brase")[0] == "do u need a back brace"
+    # a model trained before word counts were kept still loads its list of words
+    assert SpellingCorrector({}, None, None, vocabulary=["brace"]).counts == {"brace": 1}
