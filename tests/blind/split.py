@@ -10,7 +10,8 @@ pages (each item's `origin`), never this project's training data.
 Round one: parts/ -> dev.yaml, test.yaml. Round two (written later by new
 helpers, same brief, to give the designs fresh data): round2/part_*.yaml ->
 round2/dev.yaml, round2/test.yaml. Round four: round4/parts/*.yaml ->
-round4/dev.yaml, round4/test.yaml (`--out tests/blind/round4`).
+round4/dev.yaml, round4/test.yaml (`--out tests/blind/round4`); round five the
+same way (`--out tests/blind/round5`).
 
 The split is stratified by expected answer and decided by a hash of the item id,
 so it does not depend on the order of the parts or on any result.
