@@ -94,11 +94,14 @@ _CHECK_ME = re.compile(
     r"(a |good |suitable )+candidate|(do|does|would|could) (i|he|she|they|my \w+) qualify|am i eligible|"
     r"(is|would) (she|he|my \w+) be eligible|(could|would|can|will) (kyphoplasty|it|this|the procedure) help (me|her|him|them|my \w+)|"
     r"(know|tell|find out|see|check) (if|whether) (i|he|she|they|we|my \w+) (could|can|would|might|should|will) "
-    r"(have|get|qualify|be a candidate|be eligible))\b",
+    r"(have|get|qualify|be a candidate|be eligible)|"
+    r"(is|are|am) (he|she|i|they|my \w+) (someone|somebody|a person|the (kind|type|sort) of (person|patient)) "
+    r"(who|that) (might|could|would|may|will) (qualify|benefit|be eligible|be helped))\b",
     re.IGNORECASE,
 )
-# General answers about who kyphoplasty suits: asked about oneself, the checklist answers.
-PERSONAL_ELIGIBILITY = {"eligibility/indications", "eligibility/not_suitable"}
+# General answers about who kyphoplasty suits (and whether age rules it out):
+# asked about oneself or a relative in a candidate's words, the checklist answers.
+PERSONAL_ELIGIBILITY = {"eligibility/indications", "eligibility/not_suitable", "eligibility/older_patients"}
 # A question that refers to something named just before it.
 _POINTS_BACK = re.compile(r"\b(those|these|them|that one|either of them)\b", re.IGNORECASE)
 

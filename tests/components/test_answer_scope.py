@@ -63,6 +63,8 @@ def test_how_do_i_know_if_i_could_have_it_is_not_asking_what_to_watch_for():
 @pytest.mark.parametrize("text, answer, checklist", [
     ("is kyphoplasty right for me", "eligibility/not_suitable", True),
     ("would my dad qualify for it? he has myeloma", "eligibility/indications", True),
+    ("Dad was just diagnosed with a compression fracture. Is he someone who might qualify for kyphoplasty?",
+     "eligibility/indications", True),
     # who it is for in general keeps the catalogue answer
     ("who is kyphoplasty for", "eligibility/indications", False),
     ("who should not have kyphoplasty", "eligibility/not_suitable", False),
