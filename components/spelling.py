@@ -52,8 +52,6 @@ class SpellingCorrector(GraphComponent):
         # word -> how often the training data uses it (a list from an older model: once each)
         counts = vocabulary if isinstance(vocabulary, dict) else dict.fromkeys(vocabulary or [], 1)
         self.counts: Dict[Text, int] = dict(sorted(counts.items()))
-        self.vocabulary = list(self.counts)
-        self._domain = frozenset(self.vocabulary)
         self._checker = None
 
     @classmethod
@@ -82,8 +80,6 @@ class SpellingCorrector(GraphComponent):
         for example in training_data.training_examples:
             words.update(w.lower() for w in WORD.findall(example.get(TEXT) or ""))
         self.counts = dict(sorted(words.items()))
-        self.vocabulary = list(self.counts)
-        self._domain = frozenset(self.vocabulary)
         with self._model_storage.write_to(self._resource) as folder:
             (Path(folder) / VOCABULARY_FILE).write_text(json.dumps(self.counts), encoding="utf-8")
         return self._resource
@@ -94,7 +90,7 @@ class SpellingCorrector(GraphComponent):
             from spellchecker import SpellChecker
 
             self._checker = SpellChecker(distance=1)
-            self._checker.word_frequency.load_words(self.vocabulary)
+            self._checker.word_frequency.load_words(self.counts)
         return self._checker
 
     def correct(self, text: Text) -> tuple[Text, Dict[Text, Text]]:
@@ -109,7 +105,7 @@ class SpellingCorrector(GraphComponent):
             # is "brace" and "pils" is "pills", however common "brave", "erase"
             # (from "erase my data") and "piss" are in English.
             candidates = self.checker.candidates(lower) or set()
-            domain = [c for c in candidates if c in self._domain]
+            domain = [c for c in candidates if c in self.counts]
             better = (max(domain, key=lambda c: (self.counts[c], self.checker.word_usage_frequency(c), c))
                       if domain else self.checker.correction(lower))
             if not better or better == lower:
