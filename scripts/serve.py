@@ -11,6 +11,8 @@ asks its question again instead of answering nothing) and server/button_payloads
 (the `/intent{...}` syntax only for buttons the assistant offered) and
 server/warm_up.py (the first message after a start as fast as the tenth) and
 server/turn_costs.py (checks stock Rasa repeats every turn, done once) and
+server/graph_runner.py (the prediction graph run in a fixed order, without dask) and
+server/policy_costs.py (past states and rule lookup, not redone on every call) and
 server/event_logs.py (the event brokers log no words of a conversation), and keeps
 JAX, which TensorFlow would import for nothing, out of the process.
 """
@@ -33,12 +35,14 @@ def main() -> None:
     sys.modules.setdefault("jax", None)
     from rasa.__main__ import main as rasa_main
 
-    from server import action_failures, button_payloads, event_logs, turn_costs, warm_up
+    from server import action_failures, button_payloads, event_logs, graph_runner, policy_costs, turn_costs, warm_up
 
     action_failures.install()
     button_payloads.install()
     warm_up.install()
     turn_costs.install()
+    graph_runner.install()
+    policy_costs.install()
     event_logs.install()
 
     rasa_main()
