@@ -127,16 +127,17 @@ def _extends(consumed: List[Event], applied: List[Event]) -> bool:
     return len(applied) >= len(consumed) and all(a is b for a, b in zip(consumed, applied))
 
 
-_past_states_by_domain: Dict[int, Tuple[Domain, PastStates]] = {}
+# The domain of the model being served and its replays: a model loaded anew
+# (a new domain object) starts with none, and the old model's go with it.
+_current: List[Tuple[Domain, PastStates]] = []
 
 
 def states_for_tracker_history(self: Domain, tracker: DialogueStateTracker, omit_unset_slots: bool = False,
                                ignore_rule_only_turns: bool = False,
                                rule_only_data: Optional[Dict[Text, Any]] = None) -> List[State]:
-    entry = _past_states_by_domain.get(id(self))
-    if entry is None or entry[0] is not self:
-        entry = _past_states_by_domain[id(self)] = (self, PastStates())
-    return entry[1].states(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+    if not _current or _current[0][0] is not self:
+        _current[:] = [(self, PastStates())]
+    return _current[0][1].states(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
 
 
 class RulesByPreviousAction:
