@@ -130,3 +130,24 @@ def test_a_replay_that_does_not_extend_is_replayed_from_the_start():
         read_back = DialogueStateTracker.from_dict("s", [e.as_dict() for e in tracker.events], domain.slots)
         assert cache.states(domain, read_back, *arguments) == policy_costs._original_states_for_tracker_history(
             domain, read_back, *arguments)
+
+
+def test_rules_looked_up_by_previous_action_are_the_rules_rasa_finds():
+    """Every rule's own states, and each shortened from the front, as a conversation:
+    the keys found are exactly those of Rasa's scan of every rule, in both tables."""
+    from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH
+
+    agent = Agent.load(str(MODEL))
+    policy = next(node._component for node in agent.processor.graph_runner._instantiated_nodes.values()
+                  if isinstance(getattr(node, "_component", None), RulePolicy))
+    compared = 0
+    for table in (RULES, RULES_FOR_LOOP_UNHAPPY_PATH):
+        lookup = policy.lookup[table]
+        for key in lookup:
+            states = RulePolicy._rule_key_to_state(key)
+            for start in range(len(states)):
+                conversation = [dict(state) for state in states[start:]]
+                assert policy_costs._get_possible_keys(policy, lookup, conversation) == \
+                    policy_costs._original_get_possible_keys(policy, lookup, conversation)
+                compared += 1
+    assert compared > 300
