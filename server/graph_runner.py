@@ -75,7 +75,8 @@ class SequentialGraphRunner(DaskGraphRunner):
         names = {name for name, _, _ in plan}
         results: Dict[Text, Any] = {}
         for input_name, input_value in (inputs or {}).items():
-            if isinstance(input_value, str) and (input_value in names or input_value in (inputs or {})):
+            # as Rasa checks it: against the graph's nodes and the inputs added before
+            if isinstance(input_value, str) and (input_value in names or input_value in results):
                 raise GraphRunError(
                     f"Input value '{input_value}' clashes with a node name. Make sure "
                     f"that none of the input names passed to the `run` method are the "

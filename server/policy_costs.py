@@ -15,8 +15,10 @@ prediction:
   replayed to there and the states so far. A call whose applied events extend
   those replays only the new ones; any other call (another tracker read back
   from the store, a reverted event, a restart, another process's turn) replays
-  from the start, as Rasa does. The states handed out are copies: callers edit
-  them (the featurizer drops the last message's text or intent).
+  from the start, as Rasa does, and so does one whose new events edit an
+  earlier message in place (`EntitiesAdded`). The states handed out are
+  copies (callers edit them: the featurizer drops the last message's text or
+  intent), sharing a dict wherever Rasa's states share it.
 - **Rule lookup.** `RulePolicy._get_possible_keys` tests every rule (some
   three hundred here) against the current state, then the survivors against
   the states before. A rule whose last state names a previous action can only
@@ -26,8 +28,10 @@ prediction:
   The set found is exactly Rasa's: the grouping only skips rules that Rasa's
   test rejects at its first step.
 
-Installed by `scripts/serve.py` for the server only: training keeps Rasa's
-code (its trackers share event objects between stories).
+Installed by `scripts/serve.py` for the server: `rasa train` keeps Rasa's
+code. A training through the server's HTTP API runs in the server's process
+with these installed; its trackers share event objects between stories, and
+the same check (the same objects, the same domain) keeps each replay right.
 """
 from __future__ import annotations
 
@@ -39,10 +43,17 @@ from typing import Any, Dict, List, Optional, Set, Text, Tuple
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.shared.core import constants as core_constants
 from rasa.shared.core.domain import Domain, State
-from rasa.shared.core.events import ActionExecuted, Event
+from rasa.shared.core.events import ActionExecuted, DefinePrevUserUtteredFeaturization, EntitiesAdded, Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
-CONVERSATIONS_KEPT = 512  # replays kept per domain (least recently used go)
+# A tracker read back from the store is made of new event objects, so a replay
+# serves only the rest of its turn: enough for the turns in flight at once
+# (two sets of arguments each), and no conversation's words kept in memory longer.
+REPLAYS_KEPT = 64
+RULE_TABLES_KEPT = 8  # two a model; a model loaded anew adds two
+# Events that change the last user message in place (Rasa's `apply_to`): states
+# already worked out from that message would be stale, so the replay starts over.
+EDIT_EARLIER_MESSAGE = (EntitiesAdded, DefinePrevUserUtteredFeaturization)
 PREVIOUS_ACTION = core_constants.PREVIOUS_ACTION
 ACTION_NAME = "action_name"
 
@@ -54,6 +65,7 @@ _original_get_possible_keys = RulePolicy._get_possible_keys
 class Replay:
     """A conversation replayed up to a point, as Rasa's loop would have it there."""
 
+    domain: Domain
     tracker: DialogueStateTracker
     events: List[Event] = field(default_factory=list)
     states: List[State] = field(default_factory=list)
@@ -61,8 +73,25 @@ class Replay:
     turn_was_hidden: bool = False
 
 
-def _copy_states(states: List[State]) -> List[State]:
-    return [{kind: dict(sub_state) for kind, sub_state in state.items()} for state in states]
+class _Copier:
+    """Copies sub-states once each: where Rasa's states share a dict (a message
+    carried over to a rule turn, the last ML action), the copies share it too,
+    so a caller that edits one sees what it would see in Rasa's."""
+
+    def __init__(self) -> None:
+        self._copies: Dict[int, Dict[Text, Any]] = {}
+
+    def sub_state(self, sub_state: Optional[Dict[Text, Any]]) -> Optional[Dict[Text, Any]]:
+        if sub_state is None:
+            return None
+        copied = self._copies.get(id(sub_state))
+        if copied is None:
+            copied = self._copies[id(sub_state)] = dict(sub_state)  # values are str, float or tuple
+            self._copies[id(copied)] = copied  # a copy handed back in is itself
+        return copied
+
+    def states(self, states: List[State]) -> List[State]:
+        return [{kind: self.sub_state(sub_state) for kind, sub_state in state.items()} for state in states]
 
 
 def _state_at(domain: Domain, replay: Replay, tracker: DialogueStateTracker, hide_rule_turn: bool,
@@ -87,22 +116,24 @@ def _state_at(domain: Domain, replay: Replay, tracker: DialogueStateTracker, hid
 
 
 class PastStates:
-    """Per domain: each conversation's replay, by the arguments it was asked with."""
+    """Each conversation's replay, by domain and by the arguments it was asked with."""
 
-    def __init__(self) -> None:
+    def __init__(self, kept: int = REPLAYS_KEPT) -> None:
         self._replays: "OrderedDict[Tuple, Replay]" = OrderedDict()
-        self._lock = threading.Lock()  # Rasa may predict from worker threads
+        self._kept = kept
+        self._lock = threading.Lock()  # Rasa may predict from worker threads (training by API)
 
     def states(self, domain: Domain, tracker: DialogueStateTracker, omit_unset_slots: bool = False,
                ignore_rule_only_turns: bool = False,
                rule_only_data: Optional[Dict[Text, Any]] = None) -> List[State]:
-        key = (tracker.sender_id, type(tracker), tracker.is_rule_tracker, omit_unset_slots,
+        key = (id(domain), tracker.sender_id, type(tracker), tracker.is_rule_tracker, omit_unset_slots,
                ignore_rule_only_turns, repr(rule_only_data))
         applied = tracker.applied_events()
         with self._lock:
             replay = self._replays.pop(key, None)
-        if replay is None or not _extends(replay.events, applied):
-            replay = Replay(tracker=tracker.init_copy())
+        if (replay is None or replay.domain is not domain or not _extends(replay.events, applied)
+                or any(isinstance(event, EDIT_EARLIER_MESSAGE) for event in applied[len(replay.events):])):
+            replay = Replay(domain=domain, tracker=tracker.init_copy())
         args = (omit_unset_slots, ignore_rule_only_turns, rule_only_data)
         for event in applied[len(replay.events):]:
             if isinstance(event, ActionExecuted):
@@ -110,14 +141,17 @@ class PastStates:
             replay.tracker.update(event)
             replay.events.append(event)
         # The last step (the state now) is the caller's: the next event may change it.
-        now = Replay(tracker=replay.tracker, states=_copy_states(replay.states),
-                     last_ml_action_sub_state=replay.last_ml_action_sub_state,
+        copier = _Copier()
+        now = Replay(domain=domain, tracker=replay.tracker, states=copier.states(replay.states),
+                     last_ml_action_sub_state=copier.sub_state(replay.last_ml_action_sub_state),
                      turn_was_hidden=replay.turn_was_hidden)
+        earlier = len(now.states)
         _state_at(domain, now, replay.tracker, False, *args)
-        now.states[-1:] = _copy_states(now.states[-1:])  # it may hold the replay's sub-state
+        if len(now.states) > earlier:  # its own dicts may be the replayed tracker's
+            now.states[-1] = {kind: copier.sub_state(sub_state) for kind, sub_state in now.states[-1].items()}
         with self._lock:
             self._replays[key] = replay
-            while len(self._replays) > CONVERSATIONS_KEPT:
+            while len(self._replays) > self._kept:
                 self._replays.popitem(last=False)
         return now.states
 
@@ -127,17 +161,13 @@ def _extends(consumed: List[Event], applied: List[Event]) -> bool:
     return len(applied) >= len(consumed) and all(a is b for a, b in zip(consumed, applied))
 
 
-# The domain of the model being served and its replays: a model loaded anew
-# (a new domain object) starts with none, and the old model's go with it.
-_current: List[Tuple[Domain, PastStates]] = []
+_past_states = PastStates()
 
 
 def states_for_tracker_history(self: Domain, tracker: DialogueStateTracker, omit_unset_slots: bool = False,
                                ignore_rule_only_turns: bool = False,
                                rule_only_data: Optional[Dict[Text, Any]] = None) -> List[State]:
-    if not _current or _current[0][0] is not self:
-        _current[:] = [(self, PastStates())]
-    return _current[0][1].states(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+    return _past_states.states(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
 
 
 class RulesByPreviousAction:
@@ -169,6 +199,8 @@ def _get_possible_keys(self: RulePolicy, lookup: Dict[Text, Text], states: List[
         return _original_get_possible_keys(self, lookup, states)
     entry = _rule_groups.get(id(lookup))
     if entry is None or entry[0] is not lookup or entry[1].size != len(lookup):
+        if len(_rule_groups) >= RULE_TABLES_KEPT:
+            _rule_groups.clear()
         entry = _rule_groups[id(lookup)] = (lookup, RulesByPreviousAction(lookup))
     possible_keys = entry[1].candidates(states[-1])
     for i, state in enumerate(reversed(states)):
