@@ -20,7 +20,7 @@ prediction:
   copies (callers edit them: the featurizer drops the last message's text or
   intent), sharing a dict wherever Rasa's states share it.
 - **Rule lookup.** `RulePolicy._get_possible_keys` tests every rule (some
-  three hundred here) against the current state, then the survivors against
+  two hundred here) against the current state, then the survivors against
   the states before. A rule whose last state names a previous action can only
   apply when the conversation's previous action has that name; rules are
   grouped by that name once, and only the group of the conversation's
@@ -40,7 +40,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Set, Text, Tuple
 
-from rasa.core.policies.rule_policy import RulePolicy
+from rasa.core.policies.rule_policy import SHOULD_NOT_BE_SET, RulePolicy
 from rasa.shared.core import constants as core_constants
 from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import ActionExecuted, DefinePrevUserUtteredFeaturization, EntitiesAdded, Event
@@ -174,8 +174,6 @@ class RulesByPreviousAction:
     """A rule table's keys grouped by the previous action their last state names."""
 
     def __init__(self, lookup: Dict[Text, Text]) -> None:
-        from rasa.core.policies.rule_policy import SHOULD_NOT_BE_SET
-
         self.size = len(lookup)
         self.by_action: Dict[Optional[Text], Set[Text]] = {}
         for key in lookup:
