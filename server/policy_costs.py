@@ -94,10 +94,10 @@ class _Copier:
         return [{kind: self.sub_state(sub_state) for kind, sub_state in state.items()} for state in states]
 
 
-def _state_at(domain: Domain, replay: Replay, tracker: DialogueStateTracker, hide_rule_turn: bool,
-              omit_unset_slots: bool, ignore_rule_only_turns: bool,
-              rule_only_data: Optional[Dict[Text, Any]]) -> None:
-    """One step of Rasa's loop (`Domain.states_for_tracker_history`), on `replay`."""
+def _state_at(domain: Domain, replay: Replay, hide_rule_turn: bool, omit_unset_slots: bool,
+              ignore_rule_only_turns: bool, rule_only_data: Optional[Dict[Text, Any]]) -> None:
+    """One step of Rasa's loop (`Domain.states_for_tracker_history`), on `replay` as replayed so far."""
+    tracker = replay.tracker
     if ignore_rule_only_turns:
         if not replay.turn_was_hidden:
             replay.last_ml_action_sub_state = domain._get_prev_action_sub_state(tracker)
@@ -137,7 +137,7 @@ class PastStates:
         args = (omit_unset_slots, ignore_rule_only_turns, rule_only_data)
         for event in applied[len(replay.events):]:
             if isinstance(event, ActionExecuted):
-                _state_at(domain, replay, replay.tracker, event.hide_rule_turn, *args)
+                _state_at(domain, replay, event.hide_rule_turn, *args)
             replay.tracker.update(event)
             replay.events.append(event)
         # The last step (the state now) is the caller's: the next event may change it.
@@ -146,7 +146,7 @@ class PastStates:
                      last_ml_action_sub_state=copier.sub_state(replay.last_ml_action_sub_state),
                      turn_was_hidden=replay.turn_was_hidden)
         earlier = len(now.states)
-        _state_at(domain, now, replay.tracker, False, *args)
+        _state_at(domain, now, False, *args)
         if len(now.states) > earlier:  # its own dicts may be the replayed tracker's
             now.states[-1] = {kind: copier.sub_state(sub_state) for kind, sub_state in now.states[-1].items()}
         with self._lock:
