@@ -14,7 +14,10 @@ recovery answer. This step is an open-set check on the question itself:
 - a question that names another operation (hip, knee, cataract...) and nothing
   about the spine is `out_of_scope`;
 - a low-confidence message (`nlu_fallback`) whose nearest training example is
-  an unanswerable one gets that honest reply, rather than "could you rephrase?".
+  an unanswerable one gets that honest reply, rather than "could you rephrase?";
+- a message with no answer that asks for a person in one of its sentences
+  ("Could a nurse call me tomorrow? I work nights...") is handed to the care
+  team (`handoff`, components/commands.py reads the request).
 
 An open-set distance check (the chosen answer's nearest examples against the
 nearest unanswerable ones) was measured too and cost more right answers than
@@ -58,6 +61,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from components import message_focus
+from components.commands import asks_for_a_person
 from components.intent_override import put_first
 from components.sentence_featurizer import unit_embedding
 
@@ -77,6 +81,7 @@ def _alternation(patterns: List[Text]) -> "re.Pattern[str]":
 
 
 SCREENING = "screening"
+HANDOFF = "handoff"
 # Facets a screening request may well name ("is she too old?", "too late?"):
 # the checklist is the honest next step for those.
 SCREENING_FACETS = {"limits_in_numbers", "timing_after_fracture", "other_conditions"}
@@ -213,6 +218,7 @@ class AnswerScope(GraphComponent, IntentClassifier):
         for message in messages:
             if message.get(TEXT) is not None:
                 self._process_one(message)
+                self._hand_over_if_asked(message)
                 self._note_concern(message)
         return messages
 
@@ -271,6 +277,16 @@ class AnswerScope(GraphComponent, IntentClassifier):
                     add_to_output=True)
         if nearest in UNANSWERABLE:
             self._replace(message, nearest)
+
+    def _hand_over_if_asked(self, message: Message) -> None:
+        """No answer, but a sentence asks for a person ("Could a nurse call me
+        tomorrow? I work nights..."): a person is the honest next step, not
+        "I have no verified answer"."""
+        intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+        if intent in UNANSWERABLE + (DEFAULT_NLU_FALLBACK_INTENT_NAME,) and asks_for_a_person(message.get(TEXT)):
+            scope = dict(message.get(SCOPE_KEY) or {}, person_asked=True)
+            message.set(SCOPE_KEY, scope, add_to_output=True)
+            self._replace(message, HANDOFF)
 
     def _asks_to_be_checked(self, text: Text) -> bool:
         focus = message_focus.question_focus(text)

@@ -76,16 +76,67 @@ _GO_BACK = _whole("|".join([
     r"undo(?: that| my (?:last )?answer)?",
 ]))
 
+# Starting the checklist, said as a request in the whole message: "lets do the
+# quiz thing", "take the screening test", "screen my mom". `screening` is also
+# learned (stories that end "could it help her?" need the classifier); these
+# phrasings are read here too because a request this plain must never miss
+# (the checklist's button label is one of them).
+_SCREENING_NOUN = (r"(?:quick |short |little |eligibility |screening |kyphoplasty )*"
+                   r"(?:check ?list|screening|screener|quiz|questionnaire|assessment|eligibility check|self check|"
+                   r"survey)(?: (?:thing|test|questions|quiz))?")
+_SCREENING_REQUEST = _whole("|".join([
+    rf"(?:(?:let s|lets|let us|i want to|i wanna|i d like to|i would like to|i need to|can i|can we|could i|"
+    rf"could we|may i|how do i|how can i|where do i|where can i) )?(?:do|take|start|begin|try|run|fill in|fill out|"
+    rf"go through|complete|have|give me|show me|open|redo|restart)(?: the| a| your| that| this| my)? {_SCREENING_NOUN}"
+    rf"(?: (?:for|with|about|on) (?:me|her|him|them|us|my \w+(?: in law)?))?(?: now)?",
+    rf"(?:the |a |your )?{_SCREENING_NOUN}(?: (?:for|with) (?:me|my \w+))?",
+    r"screen (?:me|her|him|them|us|my \w+(?: in law)?)(?: (?:for|about) (?:kyphoplasty|this|it|the procedure))?",
+]))
+
+# Asking for a person, in any one sentence of a message: "Could a nurse call me
+# tomorrow? I work nights so anytime after 10am is best." The classifier reads
+# the whole message, and the story around a request pulls it towards
+# `not_covered`; components/answer_scope.py hands such a message to a person
+# (`handoff`) instead of saying it has no answer. Requests only: "the nurse will
+# call me", "should I call my doctor?" are not.
+_PERSON = (r"(?:a |an |the |one of the |one of your |your |my |someone |somebody |anyone |a real |an actual )*"
+           r"(?:real |actual |human |live )?(?:nurse|nurses|doctor|doctors|surgeon|surgeons|staff|person|human|"
+           r"someone|somebody|anyone|care team|office|clinic|practice|team|receptionist)"
+           r"(?: (?:from|at|in) (?:the |your |my )?(?:office|clinic|practice|hospital|team))?")
+_ASKS_FOR_A_PERSON = re.compile("|".join([
+    rf"\b(?:can|could|would|will you have|can you have|please have|can you get|could you get|please ask) (?:you|{_PERSON}) "
+    r"(?:please )?(?:(?:call|ring|phone|text|contact|get back to|reach out to) (?:me|us|my \w+|her|him)|"
+    r"give (?:me|us) a (?:call|ring))\b",
+    r"\b(?:please |pls )?(?:call|ring|phone) me(?: back)?(?: please)?$",
+    r"\b(?:call|ring|phone) me back\b",
+    r"\b(?:get|arrange|set up|book|request|schedule) (?:me )?(?:a )?(?:call ?back|phone call|call from)\b",
+    rf"\b(?:i|we)(?:'d| would)? (?:want|wanna|need|like|prefer|rather) (?:to )?"
+    rf"(?:talk|speak|chat) (?:to|with) {_PERSON}\b",
+    rf"\b(?:can|could|may) (?:i|we) (?:please )?(?:talk|speak|chat) (?:to|with) {_PERSON}\b",
+    rf"\b(?:how|where) (?:do|can|could|should) (?:i|we) (?:reach|contact|call|phone|get hold of|get in touch with) {_PERSON}",
+    rf"\b(?:put|connect|transfer) (?:me )?(?:through )?(?:to|with) {_PERSON}\b",
+]))
+
+
+def asks_for_a_person(text: Text) -> bool:
+    """True when one sentence of the message asks for a call or a person."""
+    from components.message_focus import sentences  # plain functions, no cycle
+
+    return any(_ASKS_FOR_A_PERSON.search(normalise(sentence)) for sentence in sentences(text or ""))
+
+
 # intent -> (pattern, entities the reading adds)
 READINGS: List[Tuple[Text, Pattern[Text], List[Dict[Text, Any]]]] = [
     ("ask_source", _ASK_SOURCE, []),
     ("feedback", _HELPFUL, [{"entity": "helpful", "value": "yes"}]),
     ("feedback", _NOT_HELPFUL, [{"entity": "helpful", "value": "no"}]),
     ("go_back", _GO_BACK, []),
+    ("screening", _SCREENING_REQUEST, []),
 ]
 # Kept out of the classifiers' training (components/answer_classifier.py,
-# components/safety_guard.py): read here, never learned.
-RULE_READ_INTENTS = frozenset(intent for intent, _, _ in READINGS)
+# components/safety_guard.py): read here, never learned. `screening` is
+# learned as well as read.
+RULE_READ_INTENTS = frozenset(intent for intent, _, _ in READINGS) - {"screening"}
 
 
 def read_command(text: Text) -> Optional[Tuple[Text, List[Dict[Text, Any]]]]:

@@ -158,6 +158,21 @@ def test_a_story_asking_whether_kyphoplasty_suits_them_starts_the_checklist(text
     assert (message.get("intent")["name"] == "screening") is checklist
 
 
+@pytest.mark.parametrize("intent", ["not_covered", "out_of_scope", "nlu_fallback"])
+def test_no_answer_but_a_request_for_a_person_is_handed_over(intent):
+    message = parsed("Could a nurse call me tomorrow? I work nights so anytime after 10am is best.", intent,
+                     embedding=[0.0, 0.1, 1.0])
+    scope_with_examples().process([message])
+    assert message.get("intent")["name"] == "handoff"
+    assert message.get("answer_scope")["person_asked"] is True
+
+
+def test_an_answer_is_kept_when_a_person_is_asked_for_too():
+    message = parsed("what do they fill the bone with? can a nurse call me", "procedure", "procedure/cement")
+    scope_with_examples().process([message])
+    assert message.get("intent")["name"] == "procedure"
+
+
 def test_another_operation_is_out_of_scope():
     message = parsed("whats the recovery like after keyhole gallbladder removal?", "recovery", None)
     message.data["intent"]["name"] = "not_covered"
