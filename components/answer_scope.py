@@ -85,19 +85,24 @@ HANDOFF = "handoff"
 # Facets a screening request may well name ("is she too old?", "too late?"):
 # the checklist is the honest next step for those.
 SCREENING_FACETS = {"limits_in_numbers", "timing_after_fracture", "other_conditions"}
+# What patients call the procedure: "kyphoplasty", "the procedure", "the balloon
+# cement thing", "the back op".
+_PROCEDURE = (r"(?:kyphoplasty|vertebroplasty|it|this|the procedure|the operation|the surgery|the treatment|"
+              r"the (?:(?:balloon|cement|back|spine|spinal|bone|kypho) ){1,3}(?:thing|procedure|operation|surgery|op|"
+              r"treatment|fix))")
 # What a request to be checked sounds like, in the question sentence itself.
 _SCREENING_CUE = re.compile(
     r"\b(candidate|qualify|qualifies|eligible|right for|suit|suitable|option|good fit|checklist|screen|screening|"
-    r"quiz|questionnaire|(could|would|will|can) (it|this|kyphoplasty|the procedure) (help|work|fix)|"
+    rf"quiz|questionnaire|(could|would|will|can) {_PROCEDURE} (help|work|fix)|"
     r"(can|could|should) (i|he|she|they|my \w+) (have|get|be)|for me|for (her|him|them|my \w+)\?)",
     re.IGNORECASE,
 )
 # A question asking whether kyphoplasty would suit this person: the checklist's job.
 _CHECK_ME = re.compile(
-    r"\b((is|would|could|might) (kyphoplasty|it|this|the procedure|that) (be )?(something |an option |right |suitable |"
+    rf"\b((is|would|could|might) (?:{_PROCEDURE}|that) (be )?(something |an option |right |suitable |"
     r"a good idea |worth it )?for (me|her|him|them|us|my \w+)|right (kind of )?(patient|person)|"
     r"(a |good |suitable )+candidate|(do|does|would|could) (i|he|she|they|my \w+) qualify|am i eligible|"
-    r"(is|would) (she|he|my \w+) be eligible|(could|would|can|will) (kyphoplasty|it|this|the procedure) help (me|her|him|them|my \w+)|"
+    rf"(is|would) (she|he|my \w+) be eligible|(could|would|can|will) {_PROCEDURE} help (me|her|him|them|my \w+)|"
     r"(know|tell|find out|see|check) (if|whether) (i|he|she|they|we|my \w+) (could|can|would|might|should|will) "
     r"(have|get|qualify|be a candidate|be eligible)|"
     r"(is|are|am) (he|she|i|they|my \w+) (someone|somebody|a person|the (kind|type|sort) of (person|patient)) "

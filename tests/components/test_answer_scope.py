@@ -148,6 +148,10 @@ def test_a_screening_request_that_asks_what_no_answer_covers(text, honest):
     ("I fell off a ladder six weeks ago and my back still aches. Is kyphoplasty something for me?", True),
     ("had a fall 6 weeks ago, MRI is booked. wondering if I'm the right kind of patient for kyphoplasty", True),
     ("My mom broke a vertebra. Could kyphoplasty help her?", True),
+    # what patients call the procedure
+    ("My mother has a fractured vertebra from osteoporosis. Would the balloon cement thing help her?", True),
+    ("Is the back op right for my dad? He cracked a bone in his spine in March.", True),
+    ("Her physio suggested a brace for the fracture. Would the pain pills help her?", False),
     # a question no answer covers stays honest, even with a story
     ("I fell last month. Is it something for me, and how much will insurance pay?", False),
     ("how much does kyphoplasty cost", False),
