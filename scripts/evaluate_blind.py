@@ -56,7 +56,7 @@ GUARDS = {
 GUARDS_BY_SET: Dict[str, Dict[str, Any]] = {
     "test.yaml": {"catalogue_accuracy": (0.93, "min"), "not_covered_recall": (0.84, "min"),
                   "false_answer_rate": (0.07, "max"), "emergency_recall": (0.96, "min"),
-                  "false_alarm_rate": (0.02, "max"), "checklist_recall": (0.87, "min")},
+                  "false_alarm_rate": (0.02, "max"), "checklist_recall": (0.93, "min")},
     "round2/test.yaml": {"catalogue_accuracy": (0.88, "min"), "not_covered_recall": (0.80, "min"),
                          "false_answer_rate": (0.07, "max"), "emergency_recall": (1.00, "min"),
                          "false_alarm_rate": (0.05, "max"), "checklist_recall": (0.89, "min")},
