@@ -178,9 +178,16 @@ class SafetyGuard(GraphComponent, IntentClassifier):
         """Highest P(safety) over the sentences of a message of several sentences.
 
         The intent classifier already scores the whole message; what it misses
-        is one alarming sentence diluted by a long story around it."""
+        is one alarming sentence diluted by a long story around it. A sentence
+        is read in the context the rules read a warning sign in: one told as
+        history ("Six weeks ago I slipped on ice"), as a question about a risk
+        or as a figure of speech reports nothing happening now."""
         parts = message_focus.sentences(message.get(TEXT) or "")
         if self.weights is None or len(parts) < 2:
+            return 0.0
+        parts = [part for part in parts if not (message_focus.is_history(part) or message_focus.is_hypothetical(part)
+                                                or message_focus.is_figurative(part))]
+        if not parts:
             return 0.0
         encoder = shared_encoder(self.config["model_dir"])
         scores = np.stack([encoder.encode_one(part) for part in parts]) @ self.weights + self.bias

@@ -97,6 +97,24 @@ def test_the_detector_scores_each_sentence_of_a_long_message():
     assert guard.process([message(calm, "recovery", 0.9)])[0].get("intent")["name"] == "recovery"
 
 
+@pytest.mark.skipif(not (DEFAULT_MODEL_DIR / "encoder.onnx").exists(), reason="run scripts/setup.sh first")
+@pytest.mark.parametrize("told_as, alarm", [
+    ("Back in 2019 I couldn't breathe and my chest was crushing", False),  # history
+    ("What if I can't breathe and my chest is crushing", False),  # a question about a risk
+    ("Since an hour ago I can't breathe and my chest is crushing", True),  # now
+])
+def test_the_detector_reads_each_sentence_in_context(told_as, alarm):
+    """A sentence told as history or as a question about a risk reports nothing now."""
+    alarming = "I can't breathe and my chest is crushing"
+    encoder = shared_encoder(str(DEFAULT_MODEL_DIR))
+    weights = encoder.encode_one(alarming) * 40.0
+    guard = SafetyGuard(SafetyGuard.get_default_config(), weights=weights, bias=-28.0)
+    assert encoder.encode_one(told_as) @ weights - 28.0 > 3.0  # alone, the sentence scores above 0.95
+    story = "My mom had her kyphoplasty on Monday and was doing well. " + told_as + "."
+    msg = guard.process([message(story, "recovery", 0.9)])[0]
+    assert (msg.get("intent")["name"] == "emergency") is alarm
+
+
 def test_low_mood_without_crisis_words_needs_a_surer_classifier():
     """The issue: low mood without crisis language gets a kind reply, not 911."""
     ranking = [{"name": "crisis", "confidence": 0.6}, {"name": "not_covered", "confidence": 0.4}]
