@@ -94,6 +94,10 @@ def test_the_story_before_the_question_is_not_the_question():
     # words other operations share do not make the question ours
     ("do they use bone cement in a knee replacement and can it come loose?", True),
     ("how many years does an artificial hip last", True),
+    # a device someone lives with is not an operation they ask about
+    ("she has a pacemaker, can she still have an mri", False),
+    ("is pacemaker surgery painful", True),
+    ("how long is recovery after a pacemaker", True),
 ])
 def test_other_operations(text, other):
     assert RULES.is_other_procedure(text) is other
