@@ -32,6 +32,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from components.intent_override import put_first
+from components.message_focus import sentences
 from components.short_replies import normalise
 
 # Optional words around a command that change nothing: "ok where does that come from please".
@@ -120,8 +121,6 @@ _ASKS_FOR_A_PERSON = re.compile("|".join([
 
 def asks_for_a_person(text: Text) -> bool:
     """True when one sentence of the message asks for a call or a person."""
-    from components.message_focus import sentences  # plain functions, no cycle
-
     return any(_ASKS_FOR_A_PERSON.search(normalise(sentence)) for sentence in sentences(text or ""))
 
 

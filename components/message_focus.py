@@ -13,7 +13,7 @@ Plain functions on text, no Rasa imports: the NLU components and the tests use t
 from __future__ import annotations
 
 import re
-from typing import List
+from typing import List, Optional
 
 # A sentence ends at . ! ? or a line break; "Dr." and decimals are rare enough here.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -161,3 +161,15 @@ def is_reassured(text: str) -> bool:
 
 def is_hypothetical(sentence: str) -> bool:
     return bool(_HYPOTHETICAL.search(sentence)) and not _NOW.search(sentence)
+
+
+def not_reported_now(sentence: str) -> Optional[str]:
+    """Why a sentence reports nothing happening now (told as history, as a
+    question about a risk, or as a figure of speech), or None if it may."""
+    if is_history(sentence):
+        return "history"
+    if is_hypothetical(sentence):
+        return "asking about a risk"
+    if is_figurative(sentence):
+        return "figure of speech"
+    return None

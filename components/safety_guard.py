@@ -185,8 +185,7 @@ class SafetyGuard(GraphComponent, IntentClassifier):
         parts = message_focus.sentences(message.get(TEXT) or "")
         if self.weights is None or len(parts) < 2:
             return 0.0
-        parts = [part for part in parts if not (message_focus.is_history(part) or message_focus.is_hypothetical(part)
-                                                or message_focus.is_figurative(part))]
+        parts = [part for part in parts if message_focus.not_reported_now(part) is None]
         if not parts:
             return 0.0
         encoder = shared_encoder(self.config["model_dir"])
@@ -204,13 +203,11 @@ class SafetyGuard(GraphComponent, IntentClassifier):
             sentence = message_focus.sentence_at(text, start)
             if message_focus.is_negated(text, start):
                 reason = "negated"
-            elif label == "warning_sign" and message_focus.is_history(sentence):
-                reason = "history"
-            elif label == "warning_sign" and message_focus.is_hypothetical(sentence):
-                reason = "asking about a risk"
-            elif label == "warning_sign" and message_focus.is_figurative(sentence):
-                reason = "figure of speech"
+            elif label == "warning_sign":
+                reason = message_focus.not_reported_now(sentence)
             else:
+                reason = None
+            if reason is None:
                 reported.append(label)
                 continue
             discounted.append({"entity": label, "reason": reason})

@@ -217,13 +217,11 @@ def run_one(root: Path, messages: int, long_turns: int, starts: int = 3) -> dict
         idle = rss_mib(assistant.rasa_pid)
         rows = measure(assistant, messages)
         loaded = rss_mib(assistant.rasa_pid)
-        startup = assistant.startup_seconds
-        first_turns = assistant.first_turns  # type: ignore[attr-defined]
+        first_start = (assistant.startup_seconds, assistant.first_turns)  # type: ignore[attr-defined]
         long = long_conversation(assistant, long_turns) if long_turns else []
         stack.close()
     more = [first_turns_after_start(root) for _ in range(starts - 1)]
-    return {"idle": idle, "loaded": loaded, "startup": startup, "rows": rows, "long": long,
-            "first_turns": first_turns, "starts": [(startup, first_turns)] + more}
+    return {"idle": idle, "loaded": loaded, "rows": rows, "long": long, "starts": [first_start] + more}
 
 
 def first_and_last(long: List[float]) -> tuple:
@@ -258,13 +256,12 @@ def run_cluster(servers: int, messages: int) -> List[tuple]:
 def report(name: str, result: dict) -> None:
     print(f"\n== {name}")
     starts = result["starts"]
-    print(f"Rasa server cold start (process start to /status ready): {result['startup']:.1f} s; "
+    startup, first = starts[0]
+    print(f"Rasa server cold start (process start to /status ready): {startup:.1f} s; "
           f"median of {len(starts)} starts {statistics.median(s for s, _ in starts):.1f} s")
-    first = result["first_turns"]
-    next_nine = statistics.median(first[1:])
     print(f"first message after start {first[0]:.0f} ms; the first messages of the next nine "
-          f"conversations p50 {next_nine:.0f} ms "
-          f"(first/p50 {first[0] / next_nine:.1f}x, first/tenth {first[0] / first[-1]:.1f}x)")
+          f"conversations p50 {statistics.median(first[1:]):.0f} ms "
+          f"(first/p50 {first_ratio(first):.1f}x, first/tenth {first[0] / first[-1]:.1f}x)")
     ratios = [first_ratio(turns) for _, turns in starts]
     print(f"first message / next nine's p50, each of {len(starts)} starts: "
           f"{', '.join(f'{r:.2f}x' for r in ratios)}; median {statistics.median(ratios):.2f}x")
