@@ -10,8 +10,8 @@ pages (each item's `origin`), never this project's training data.
 Round one: parts/ -> dev.yaml, test.yaml. Round two (written later by new
 helpers, same brief, to give the designs fresh data): round2/part_*.yaml ->
 round2/dev.yaml, round2/test.yaml. Round four: round4/parts/*.yaml ->
-round4/dev.yaml, round4/test.yaml (`--out tests/blind/round4`); round five the
-same way (`--out tests/blind/round5`).
+round4/dev.yaml, round4/test.yaml (`--out tests/blind/round4`); rounds five and
+six the same way (`--out tests/blind/round5`, `--out tests/blind/round6`).
 
 The split is stratified by expected answer and decided by a hash of the item id,
 so it does not depend on the order of the parts or on any result.
@@ -42,9 +42,12 @@ EXTRA_KINDS_SEEN = {"dlg09": ["emergency"], "dlg30": ["emergency"]}
 # are set aside rather than the training data being edited.
 # Round five: four short canonical phrasings ("how long does the operation itself
 # take", "when can i drive after kyphoplasty") written exactly as older training
-# examples, found the same way before any evaluation.
+# examples, found the same way before any evaluation. Round six: two ("is
+# kyphoplasty done under local or general anesthesia", "can i take my blood
+# pressure tablets on the morning of the procedure").
 SET_ASIDE = {"r2un112", "r2ck65", "r2nm036", "r2ck06", "r2ck10", "r2nm085", "r2nm071", "r2ckd04",
-             "r5nc016", "r5ca052", "r5nc005", "r5nc010"}
+             "r5nc016", "r5ca052", "r5nc005", "r5nc010",
+             "r6ca016", "r6nc042"}
 
 
 def rank(item_id: str) -> str:
