@@ -1,11 +1,20 @@
-"""Waits until every URL answers HTTP 200, or fails after a timeout."""
+"""Waits until every URL answers HTTP 200, or fails after a timeout; finds a free port
+for a server about to start."""
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
 import time
 import urllib.error
 import urllib.request
+
+
+def free_port() -> int:
+    """A port nothing listens on now (the OS picks it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def ready(url: str) -> bool:

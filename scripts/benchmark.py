@@ -8,10 +8,10 @@ at 1, 16 and 50 concurrent conversations, and their ratio (how much of a turn is
 rather than NLU); the Rasa server's cold start (median of a few starts, with the first
 message after each against the next nine) and resident memory; the time of
 a full training run and a retraining after one answer's wording changed. With `--baseline-ref`, an older commit (its own checkout,
-code and model: scripts/stack.baseline_tree) is measured the same way in the
+code and model: tests/support/assistant_stack.baseline_tree) is measured the same way in the
 same run, and the ratios printed; with `--stock`, so is a stock Rasa bot: this
 project's domain and data trained with Rasa's default configuration
-(scripts/stack.stock_tree), the speed issue's yardstick. It also times every turn of one long
+(tests/support/assistant_stack.stock_tree), the speed issue's yardstick. It also times every turn of one long
 conversation (`--long-turns`, 300) and compares its last ten turns with its
 first ten: a turn should not cost more as a conversation grows. Figures, not
 pass/fail.
@@ -34,8 +34,8 @@ from typing import Callable, List, Tuple
 import requests
 import yaml
 
-from scripts.stack import ROOT, Assistant, baseline_tree, domain_args, start_assistant, stock_tree
-from tests.patient_scripts import CHECKLIST
+from tests.support.assistant_stack import ROOT, Assistant, baseline_tree, domain_args, start_assistant, stock_tree
+from tests.support.patient_scripts import CHECKLIST
 
 QUESTIONS = [
     "what is kyphoplasty", "how long is recovery", "is it safe", "will I be asleep",

@@ -27,10 +27,11 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Mapping, Optional
 
 from bot.db.migrate import upgrade
-from bot.wait_for import wait_for
+from bot.wait_for import free_port, wait_for
 from channels.credentials import write as write_credentials
-from scripts.stack import MODEL, ROOT, action_server_command, free_port, rasa_server_command
 
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "kyphoplasty.tar.gz"
 TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
 ENDPOINTS = ROOT / "deploy" / "endpoints.production.yml"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -186,8 +187,8 @@ def start_cluster(work: Path, env: Mapping[str, str], rasa_servers: int = 2, act
         return processes[-1]
 
     try:
-        actions = [started(action_server_command(ROOT, p), f"actions-{p}.log") for p in action_ports]
-        rasa = [started(rasa_server_command(ROOT, token) + [
+        actions = [started([sys.executable, "-m", "actions.server", "--port", str(p)], f"actions-{p}.log") for p in action_ports]
+        rasa = [started([sys.executable, "-m", "scripts.serve",  # the token from RASA_TOKEN
             "--model", str(MODEL), "--endpoints", str(endpoints), "--credentials", str(credentials),
             "--port", str(p)], f"rasa-{p}.log") for p in rasa_ports]
         nginx = started([NGINX, "-p", str(work), "-c", str(work / "nginx.conf"), "-g", "daemon off;"],

@@ -24,7 +24,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from scripts.stack import MODEL, ROOT, baseline_tree, start_assistant
+from tests.support.assistant_stack import MODEL, ROOT, baseline_tree, start_assistant
 
 RUN_EVAL = ROOT.parent / "shared" / "eval" / "run_eval.py"
 KINDS = ("screening", "emergency", "not_covered", "out_of_scope", "handoff", "chitchat")
@@ -235,7 +235,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--questions", type=Path, default=ROOT / "tests" / "blind" / "test.yaml")
     parser.add_argument("--model", type=Path, default=MODEL)
     parser.add_argument("--baseline-ref", default=None,
-                        help="a git commit to compare with, run from its own checkout (scripts/stack.baseline_tree)")
+                        help="a git commit to compare with, run from its own checkout (tests/support/assistant_stack.baseline_tree)")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "blind")
     parser.add_argument("--floors", action="store_true", help="exit 1 below a floor")
     args = parser.parse_args(argv)

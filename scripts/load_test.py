@@ -36,7 +36,7 @@ from typing import Dict, List, Optional
 import gevent
 import requests
 
-from tests.patient_scripts import CHECKLIST
+from tests.support.patient_scripts import CHECKLIST
 
 QUESTIONS = [
     "what is kyphoplasty", "how long is recovery", "is it safe", "will I be asleep",
@@ -138,7 +138,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--token", default=os.environ.get("RASA_TOKEN", ""))
     args = parser.parse_args(argv)
 
-    from scripts.stack import start_assistant  # after gevent's patching
+    from tests.support.assistant_stack import start_assistant  # after gevent's patching
     work = Path(tempfile.mkdtemp(prefix="kyphoplasty-load-"))
     stop = lambda: None  # noqa: E731
     if args.url:

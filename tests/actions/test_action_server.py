@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import CallbackRequest
 from bot.wait_for import wait_for
-from scripts.stack import ROOT, free_port
+from tests.support.assistant_stack import ROOT, free_port
 
 pytestmark = pytest.mark.server
 TOKEN = secrets.token_hex(20)

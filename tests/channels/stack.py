@@ -23,7 +23,7 @@ import pytest
 from bot.db.migrate import upgrade
 from bot.wait_for import wait_for
 from channels.credentials import write as write_credentials
-from scripts.stack import (ACTION_ENDPOINT, MODEL, action_server_command, free_port, rasa_server_command,
+from tests.support.assistant_stack import (ACTION_ENDPOINT, MODEL, action_server_command, free_port, rasa_server_command,
                            sqlite_tracker_store)
 from tests.channels.standin import StandIn
 from tests.project import ROOT

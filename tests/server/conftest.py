@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import pytest
 
 from bot.wait_for import wait_for
-from scripts.stack import MODEL, ROOT, Assistant, action_server_command, start_assistant
+from tests.support.assistant_stack import MODEL, ROOT, Assistant, action_server_command, start_assistant
 
 
 @pytest.fixture(scope="session")

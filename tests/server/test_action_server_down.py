@@ -8,7 +8,7 @@ from typing import Iterator
 import pytest
 from sqlalchemy import create_engine, text
 
-from scripts.stack import Assistant, free_port, start_assistant
+from tests.support.assistant_stack import Assistant, free_port, start_assistant
 from tests.server.conftest import new_sender, start_action_server
 
 pytestmark = pytest.mark.server

@@ -21,7 +21,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from scripts.stack import free_port, start_assistant
+from tests.support.assistant_stack import free_port, start_assistant
 from tests.server.conftest import new_sender, start_action_server
 
 pytestmark = pytest.mark.server

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import MetaData, create_engine, select
 
 from bot.db.models import AnswerFeedback, AuditEntry, utc_now
-from scripts.stack import ROOT, start_assistant
+from tests.support.assistant_stack import ROOT, start_assistant
 from tests.server.conftest import new_sender
 
 pytestmark = pytest.mark.server

@@ -12,7 +12,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scripts.stack import free_port
+from tests.support.assistant_stack import free_port
 from tests.server.conftest import start_action_server
 
 pytestmark = pytest.mark.server

@@ -9,7 +9,7 @@ from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.core.channels.channel import UserMessage
 
-from scripts.stack import MODEL
+from tests.support.assistant_stack import MODEL
 from server.graph_runner import SequentialGraphRunner, dependency_order
 
 

@@ -16,7 +16,7 @@ from typing import List
 import pytest
 from sqlalchemy import create_engine, text
 
-from scripts.stack import start_assistant
+from tests.support.assistant_stack import start_assistant
 from tests.server.conftest import new_sender
 
 pytestmark = pytest.mark.server

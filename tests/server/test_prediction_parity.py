@@ -23,9 +23,9 @@ from rasa.utils.endpoints import EndpointConfig
 
 from bot.wait_for import wait_for
 from scripts.benchmark import conversation_script
-from scripts.stack import MODEL, free_port
+from tests.support.assistant_stack import MODEL, free_port
 from server import graph_runner, policy_costs
-from tests.patient_scripts import CHECKLIST
+from tests.support.patient_scripts import CHECKLIST
 from tests.server.conftest import start_action_server
 
 CONVERSATIONS = [

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from bot.db.models import ScreeningResult
-from scripts.stack import ROOT, start_assistant
+from tests.support.assistant_stack import ROOT, start_assistant
 from tests.server.conftest import production_env, require_services
 
 pytestmark = [pytest.mark.server, pytest.mark.postgres]

@@ -77,7 +77,7 @@ def test_plain_ids_still_name_their_conversation(assistant):
 
 def test_with_rest_token_set_a_request_without_it_is_refused(tmp_path):
     from channels.credentials import write as write_credentials
-    from scripts.stack import start_assistant
+    from tests.support.assistant_stack import start_assistant
 
     token = "rest-" + new_sender()
     credentials = tmp_path / "credentials.yml"

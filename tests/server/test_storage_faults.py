@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 import pytest
 from sqlalchemy import create_engine, text
 
-from scripts.stack import ACTION_ENDPOINT, Assistant, start_assistant
+from tests.support.assistant_stack import ACTION_ENDPOINT, Assistant, start_assistant
 
 pytestmark = pytest.mark.server
 

@@ -5,7 +5,7 @@ import asyncio
 
 from rasa.core.agent import Agent
 
-from scripts.stack import MODEL
+from tests.support.assistant_stack import MODEL
 from server.warm_up import WARM_UP_MESSAGES, warm_up
 
 

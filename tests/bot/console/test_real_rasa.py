@@ -13,7 +13,7 @@ from bot.console import auth, create_app
 from bot.console.events import create_events_table_for_tests
 from bot.db.session import get_engine
 from tests.bot.console.helpers import ADMIN, listed, post, sign_in
-from scripts.stack import MODEL, free_port, start_assistant
+from tests.support.assistant_stack import MODEL, free_port, start_assistant
 from tests.server.conftest import new_sender
 
 pytestmark = pytest.mark.server

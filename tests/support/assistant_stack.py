@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,9 +17,9 @@ from typing import Any, Dict, Iterator, List, Optional
 import requests
 
 from bot.db.migrate import upgrade
-from bot.wait_for import wait_for
+from bot.wait_for import free_port, wait_for
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "kyphoplasty.tar.gz"
 
 
@@ -51,12 +50,6 @@ def sqlite_tracker_store(root: Path, database: Path) -> str:
     kind = ("stores.tracker_store.DurableSQLTrackerStore"
             if (root / "stores" / "tracker_store.py").exists() else "SQL")
     return f'tracker_store:\n  type: {kind}\n  dialect: "sqlite"\n  db: "{database}"\n'
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
