@@ -63,6 +63,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from components import message_focus
 from components.commands import asks_for_a_person
 from components.intent_override import put_first
+from components.safety_guard import DEMOTED, SAFETY_KEY
 from components.sentence_featurizer import unit_embedding
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ SCOPE_KEY = "answer_scope"
 EXAMPLES_FILE = "answer_scope.npz"
 SCOPE_FILE = Path(__file__).resolve().parent / "answer_scope.yml"
 OTHER_PROCEDURES = "other_procedures"
+SYMPTOM = "symptom"
 
 
 def _alternation(patterns: List[Text]) -> "re.Pattern[str]":
@@ -116,6 +118,12 @@ PERSONAL_ELIGIBILITY = {"eligibility/indications", "eligibility/not_suitable", "
 _POINTS_BACK = re.compile(r"\b(those|these|them|that one|either of them)\b", re.IGNORECASE)
 
 
+def _asked(pattern: "re.Pattern[str]", sentence: Text) -> bool:
+    """The facet is named and not negated: "never had any leg numbness, I was
+    just wondering whether the balloon lifts the bone" asks about the balloon."""
+    return any(not message_focus.is_negated(sentence, match.start()) for match in pattern.finditer(sentence))
+
+
 class ScopeRules:
     """components/answer_scope.yml: what no answer covers, and the exceptions."""
 
@@ -141,7 +149,7 @@ class ScopeRules:
                     questions.append(parts[i - 1])
         questions = questions or [text]
         return {name for name, pattern in self.facets.items()
-                if any(pattern.search(q) for q in questions)}
+                if any(_asked(pattern, q) for q in questions)}
 
     def beyond_checklist(self, text: Text) -> Set[Text]:
         """Uncovered facets a screening request would not name itself ("too old?" is the checklist's)."""
@@ -259,6 +267,12 @@ class AnswerScope(GraphComponent, IntentClassifier):
             message.set(SCOPE_KEY, {"answer": answer, "screening_request": True}, add_to_output=True)
             self._replace(message, SCREENING)
             return
+        if answer is not None and self._reports_without_asking(message):
+            # "the spot where the needle went in is sore, it's day two": a
+            # worry told, nothing asked; the access answer is not its reply
+            message.set(SCOPE_KEY, {"answer": answer, "reported_not_asked": True}, add_to_output=True)
+            self._replace(message, NOT_COVERED)
+            return
         if answer is None and intent != DEFAULT_NLU_FALLBACK_INTENT_NAME:
             return
         uncovered = self.rules.uncovered(text, answer or "")
@@ -282,6 +296,12 @@ class AnswerScope(GraphComponent, IntentClassifier):
                     add_to_output=True)
         if nearest in UNANSWERABLE:
             self._replace(message, nearest)
+        elif (message.get(SAFETY_KEY) or {}).get(DEMOTED):
+            # "she's peeing normally and has no numbness down below, her back is
+            # just stiff": worded like an emergency, read in context as none; a
+            # worry the care team answers, not "could you say that another way?"
+            message.set(SCOPE_KEY, {**message.get(SCOPE_KEY), "safety_demoted": True}, add_to_output=True)
+            self._replace(message, NOT_COVERED)
 
     def _hand_over_if_asked(self, message: Message) -> None:
         """No answer, but a sentence asks for a person ("Could a nurse call me
@@ -292,6 +312,12 @@ class AnswerScope(GraphComponent, IntentClassifier):
             scope = dict(message.get(SCOPE_KEY) or {}, person_asked=True)
             message.set(SCOPE_KEY, scope, add_to_output=True)
             self._replace(message, HANDOFF)
+
+    @staticmethod
+    def _reports_without_asking(message: Message) -> bool:
+        """A symptom told (components/entity_patterns.yml) and no question asked."""
+        reports = any(entity.get(ENTITY_ATTRIBUTE_TYPE) == SYMPTOM for entity in message.get(ENTITIES) or [])
+        return reports and not message_focus.asks_something(message.get(TEXT) or "")
 
     def _asks_to_be_checked(self, text: Text) -> bool:
         focus = message_focus.question_focus(text)

@@ -25,6 +25,28 @@ _QUESTION_START = re.compile(
 )
 
 
+# A question asked without a question mark or a question word first: "I'm just
+# curious what the cement is made of".
+_INDIRECT_QUESTION = re.compile(
+    r"\b(wondering|wonder|wondered|curious|(want|wanted|like|need) to know|my question|question is|"
+    r"(can|could|would) you (tell|explain))\b",
+    re.IGNORECASE,
+)
+# ...and a request for information: "any tips", "info on recovery please".
+_INFORMATION_WANTED = re.compile(
+    r"\b(tell me|explain|let me know|help me understand|any (advice|tips|ideas?)|info|information|details)\b",
+    re.IGNORECASE,
+)
+# "cant he just stay in bed?", "don't I need an MRI first": a question, though
+# "cant sleep at night" is not.
+_NEGATIVE_QUESTION_START = re.compile(
+    r"^(can't|cant|cannot|couldn't|couldnt|won't|wont|wouldn't|wouldnt|isn't|isnt|aren't|arent|"
+    r"doesn't|doesnt|don't|dont|shouldn't|shouldnt) (i|he|she|they|we|you|it|my \w+)\b",
+    re.IGNORECASE,
+)
+_CLAUSE = re.compile(r"[,;:]\s*|\s+(?:and|but|so)\s+", re.IGNORECASE)
+
+
 def sentences(text: str) -> List[str]:
     """The message's sentences, in order, without empty pieces."""
     return [s.strip() for s in _SENTENCE_END.split(text or "") if s and s.strip()]
@@ -32,6 +54,21 @@ def sentences(text: str) -> List[str]:
 
 def is_question(sentence: str) -> bool:
     return sentence.rstrip().endswith("?") or bool(_QUESTION_START.match(sentence.strip()))
+
+
+def asks_indirectly(text: str) -> bool:
+    """A question mark, or a question put as "I'm wondering / curious / want to know"."""
+    return "?" in (text or "") or bool(_INDIRECT_QUESTION.search(text or ""))
+
+
+def asks_something(text: str) -> bool:
+    """Any sentence or clause of the message asks something, with a question
+    mark or without ("my back is sore, can kyphoplasty help", "just curious
+    what the cement is made of"). A message that asks nothing reports."""
+    if asks_indirectly(text) or _INFORMATION_WANTED.search(text or ""):
+        return True
+    clauses = [c.strip() for s in sentences(text) for c in _CLAUSE.split(s) if c and c.strip()]
+    return any(_QUESTION_START.match(c) or _NEGATIVE_QUESTION_START.match(c) for c in clauses)
 
 
 def question_focus(text: str, min_sentences: int = 2) -> str:
@@ -81,6 +118,7 @@ _HYPOTHETICAL = re.compile(
     r"risk of|risks of|chance of|chances of|signs of|symptoms of|sign of|symptom of|"
     r"what (are|is) the (warning )?(signs|symptoms)|which (signs|symptoms)|"
     r"(watch|look) (out )?for|when (should|do) (i|we) (call|go|worry)|"
+    r"how (would|do|can|will|should|could|does) (i|we|you|one|she|he|they) (know|tell|recogni[sz]e|spot|notice) (if|whether|when|that)|"
     r"is there a risk|possible (to|that)|would (i|it|that) (be|mean)|"
     # a question about the sign itself: "is chest pain a side effect of kyphoplasty?"
     # (not "my chest hurts, is that a side effect?": that reports it)
@@ -133,6 +171,20 @@ def is_negated(text: str, start: int, window_words: int = 4) -> bool:
     clause = _clause_before(text, start)
     words = clause.split()[-window_words:]
     return bool(_NEGATION.search(" ".join(words)))
+
+
+# A negated "to be" inside the phrase itself: "legs aren't weak", "feet are not
+# numb". Not "can't feel my legs", "I don't feel my legs" or "no feeling in my
+# legs": those phrases are the warning signs.
+_NEGATED_STATE = re.compile(
+    r"\b(aren't|arent|isn't|isnt|wasn't|wasnt|weren't|werent|(are|is|was|were|am) not)\b",
+    re.IGNORECASE,
+)
+
+
+def is_negated_within(phrase: str) -> bool:
+    """The phrase states the opposite of the sign it names ("legs aren't weak")."""
+    return bool(_NEGATED_STATE.search(phrase))
 
 
 def sentence_at(text: str, start: int) -> str:

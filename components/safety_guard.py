@@ -48,6 +48,7 @@ from rasa.shared.nlu.constants import (
     ENTITIES,
     ENTITY_ATTRIBUTE_START,
     ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
     INTENT,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
@@ -69,6 +70,8 @@ EMERGENCY_INTENT = "emergency"
 CRISIS_INTENT = "crisis"
 SAFETY_INTENTS = (EMERGENCY_INTENT, CRISIS_INTENT)
 SAFETY_KEY = "safety"
+# The classifier ranked a safety intent first and the detector did not agree.
+DEMOTED = "demoted"
 WEIGHTS_FILE = "safety_detector.npz"
 
 
@@ -166,8 +169,10 @@ class SafetyGuard(GraphComponent, IntentClassifier):
             if message.get(TEXT) is None:
                 continue
             verdict, evidence = self.assess(message)
-            message.set(SAFETY_KEY, evidence, add_to_output=True)
             current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            if verdict is None and current in SAFETY_INTENTS:
+                evidence[DEMOTED] = True  # components/answer_scope.py reads it
+            message.set(SAFETY_KEY, evidence, add_to_output=True)
             if verdict is not None:
                 self._force(message, verdict)
             elif current in SAFETY_INTENTS:
@@ -201,7 +206,8 @@ class SafetyGuard(GraphComponent, IntentClassifier):
                 continue
             start = int(entity.get(ENTITY_ATTRIBUTE_START, 0))
             sentence = message_focus.sentence_at(text, start)
-            if message_focus.is_negated(text, start):
+            phrase = entity.get(ENTITY_ATTRIBUTE_VALUE) or ""
+            if message_focus.is_negated(text, start) or message_focus.is_negated_within(phrase):
                 reason = "negated"
             elif label == "warning_sign":
                 reason = message_focus.not_reported_now(sentence)

@@ -6,8 +6,9 @@ phone answer the checklist exactly like that, so a reply of a few words that
 is a plain yes, no, not sure or "how long ago" is given the intent that the
 checklist (and any yes/no question) reads: affirm, deny, unsure or inform.
 So is a statement that opens with a plain yes or no ("yes it hurts a lot and I
-can barely walk"), unless it asks something or the person asked for a human,
-the checklist or to stop.
+can barely walk"), unless it asks something (with a question mark or without:
+"...I'm just curious what the cement is made of") or the person asked for a
+human, the checklist or to stop.
 The words live in bot/answer_words.py, shared with the action server.
 Safety still runs after this component.
 """
@@ -29,6 +30,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from bot import answer_words
+from components import message_focus
 from components.intent_override import put_first
 
 READINGS = [
@@ -56,7 +58,9 @@ KEPT_INTENTS = {"handoff", "emergency", "crisis", "screening", "stop", "ask_why"
 
 def read_leading_answer(text: Text, current_intent: Optional[Text]) -> Optional[Text]:
     """affirm/deny for a statement (no question) that opens with yes or no."""
-    if "?" in (text or "") or current_intent in KEPT_INTENTS:
+    # a question, with a question mark or without ("no swelling, I'm just
+    # curious what the cement is made of"), is not an answer
+    if current_intent in KEPT_INTENTS or message_focus.asks_indirectly(text):
         return None
     words = normalise(text)
     for intent, pattern in LEADING_ANSWER:

@@ -33,6 +33,9 @@ RULES = ScopeRules()
     ("can the cement crack if he bumps into something?", "cement_lifetime"),
     ("how long does insurance approval take for kyphoplasty?", "cost"),
     ("He got nervous about paralysis. How often does that actually happen?", "limits_in_numbers"),
+    ("how much cement do they put in?", "procedure_details"),
+    ("can the balloon pop inside the bone?", "procedure_details"),
+    ("do they take a biopsy during the kyphoplasty?", "procedure_details"),
 ])
 def test_questions_about_what_the_source_never_says(question, facet):
     assert facet in RULES.facets_asked(question)
@@ -44,6 +47,12 @@ def test_questions_about_what_the_source_never_says(question, facet):
 ])
 def test_questions_the_catalogue_answers_name_no_uncovered_facet(question):
     assert RULES.facets_asked(question) == set()
+
+
+def test_a_facet_named_only_to_deny_it_is_not_asked():
+    text = "never had any leg numbness before or after, I was just wondering whether the balloon lifts the bone back up"
+    assert RULES.facets_asked(text) == set()
+    assert RULES.facets_asked("I had leg numbness after, could that be nerve damage?") == {"nerve_risks"}
 
 
 def test_an_answer_may_declare_a_facet_it_covers():
@@ -192,6 +201,38 @@ def test_a_low_confidence_message_near_unanswerable_examples_gets_that_reply():
     message = parsed("something odd", "nlu_fallback", embedding=[0.0, 0.1, 1.0])
     scope_with_examples().process([message])
     assert message.get("intent")["name"] == "out_of_scope"
+
+
+def test_a_low_confidence_message_near_a_catalogue_example_stays_a_fallback():
+    message = parsed("something odd", "nlu_fallback", embedding=[1.0, 0.1, 0.0])
+    scope_with_examples().process([message])
+    assert message.get("intent")["name"] == "nlu_fallback"
+
+
+def test_a_fallback_the_safety_guard_demoted_from_emergency_is_a_worry_for_the_care_team():
+    message = parsed("she's peeing normally and has no numbness down below, her back is just stiff",
+                     "nlu_fallback", embedding=[1.0, 0.1, 0.0])
+    message.set("safety", {"rules": [], "intent": 0.89, "demoted": True})
+    scope_with_examples().process([message])
+    assert message.get("intent")["name"] == "not_covered"
+    assert message.get("answer_scope")["safety_demoted"] is True
+
+
+def symptom(text: str, words: str) -> dict:
+    return {"entity": "symptom", "value": words, "start": text.index(words), "end": text.index(words) + len(words)}
+
+
+@pytest.mark.parametrize("text, words, honest", [
+    ("the spot where they put the needle in is sore to touch, it's day two", "sore", True),
+    ("my back is sore, can kyphoplasty help with that", "sore", False),     # asks, without a "?"
+    ("the spot where the needle went in is sore, is that the cement?", "sore", False),
+    ("back pain so bad, info on kyphoplasty please", "pain", False),        # asks for information
+])
+def test_a_symptom_told_with_nothing_asked_gets_no_catalogue_answer(text, words, honest):
+    message = parsed(text, "procedure", "procedure/cement")
+    message.set("entities", [symptom(text, words)])
+    scope_with_examples().process([message])
+    assert (message.get("intent")["name"] == "not_covered") is honest
 
 
 def test_low_mood_without_crisis_words_gets_the_kinder_not_covered_wording():

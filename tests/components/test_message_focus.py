@@ -28,6 +28,15 @@ def test_negation_is_read_within_the_clause(text, word, negated):
     assert focus.is_negated(text, text.index(word)) is negated
 
 
+@pytest.mark.parametrize("phrase, negated", [
+    ("legs aren't weak", True), ("feet are not numb", True), ("leg wasnt weak", True),
+    ("can't feel my legs", False), ("not feel my legs", False), ("legs went numb", False),
+    ("no feeling in my legs", False),
+])
+def test_a_phrase_that_states_the_opposite_of_its_sign(phrase, negated):
+    assert focus.is_negated_within(phrase) is negated
+
+
 @pytest.mark.parametrize("sentence, history", [
     ("tingling in my foot for years from old sciatica", True),
     ("I had chest pain last year", True),
@@ -56,6 +65,10 @@ def test_history(sentence, history):
     ("my chest hurts and I'm short of breath, is that a side effect of the cement?", False),
     ("my doctor said to go to the ER because my legs are numb", False),
     ("is that a side effect? my chest started hurting an hour ago", False),  # reported now
+    # asking how to recognise a sign
+    ("how would I know if the wound has got infected?", True),
+    ("how can you tell whether it's a clot in the lung", True),
+    ("how do I know if my legs are going numb right now", False),  # reported now
 ])
 def test_hypothetical(sentence, hypothetical):
     assert focus.is_hypothetical(sentence) is hypothetical
@@ -85,3 +98,17 @@ def test_nothing_negates_the_words_after_it():
 ])
 def test_reassurance(text, reassured):
     assert focus.is_reassured(text) is reassured
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("what is kyphoplasty", True), ("is it safe?", True),
+    ("my back hurts, can kyphoplasty help", True),           # a clause asks
+    ("cant he just stay in bed and take pain pills instead", True),
+    ("no swelling, I'm just curious what the cement is made of", True),
+    ("any tips for sleeping after the procedure", True),
+    ("the spot where they put the needle in is sore to touch, it's day two", False),
+    ("cant sleep at night because of the pain", False),
+    ("no fever, no numbness, legs fine, just sore", False),
+])
+def test_a_message_asks_something_or_only_reports(text, asks):
+    assert focus.asks_something(text) is asks

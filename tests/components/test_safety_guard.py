@@ -46,11 +46,20 @@ def test_crisis_wins_over_a_warning_sign():
     ("is chest pain a side effect of kyphoplasty?", "chest pain", "asking about a risk"),
     ("I'm dead on my feet by 3pm, not literally.", "dead on my feet", "figure of speech"),
     ("nearly fainted at the price they quoted", "fainted", "figure of speech"),
+    ("my legs aren't weak or numb at all, I just want to know how long the recovery takes",
+     "legs aren't weak", "negated"),
+    ("how would I know if the wound has got infected?", "wound has got infected", "asking about a risk"),
 ])
 def test_a_warning_sign_that_is_not_reported_now_is_discounted(text, words, reason):
     msg = processed(message(text, "not_covered", 0.8, [("warning_sign", words)]))
     assert msg.get("intent")["name"] == "not_covered"
     assert msg.get("safety")["discounted"] == [{"entity": "warning_sign", "reason": reason}]
+
+
+def test_a_warning_sign_worded_with_a_negation_is_still_reported():
+    msg = processed(message("I can't feel my legs since lunch", "not_covered", 0.8,
+                            [("warning_sign", "can't feel my legs")]))
+    assert msg.get("intent")["name"] == "emergency"
 
 
 def test_crisis_language_is_only_discounted_when_negated():
@@ -74,6 +83,12 @@ def test_a_weak_emergency_vote_is_replaced_by_the_next_intent():
     msg = processed(message("dad is all blocked up from the pain pills", "emergency", 0.28, ranking=ranking))
     assert msg.get("intent") == {"name": "not_covered", "confidence": 0.26}
     assert all(r["name"] not in ("emergency", "crisis") for r in msg.get("intent_ranking"))
+    assert msg.get("safety")["demoted"] is True  # the answer scope reads it
+
+
+def test_a_message_no_one_thought_an_emergency_is_not_marked_demoted():
+    msg = processed(message("how long is recovery", "recovery", 0.9))
+    assert "demoted" not in msg.get("safety")
 
 
 def test_other_intents_and_entities_are_left_alone():

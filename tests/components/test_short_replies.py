@@ -40,6 +40,9 @@ def test_the_reader_replaces_a_chitchat_guess_and_keeps_the_ranking():
     ("yes I want to talk to a person", "handoff", None),     # asked for a human
     ("no but how long is recovery?", "recovery", None),      # a question
     ("no idea what caused it", "inform", None),
+    # a question asked without a question mark
+    ("no swelling and no shortness of breath, I'm just curious what the cement is made of", "procedure", None),
+    ("no, I was wondering how long the recovery is", "recovery", None),
 ])
 def test_a_statement_that_opens_with_yes_or_no_answers_the_question(text, current, intent):
     from components.short_replies import read_leading_answer

@@ -33,6 +33,11 @@ def labels(text: str) -> set[str]:
         "running a high temp since last night",
         "high temp and chills",
         "her leg is twisted at a weird angle",
+        # a clot or cement in the lung; saddle numbness in its usual euphemism
+        "I just coughed up a mouthful of blood",
+        "she coughed into a tissue and there was blood in it",
+        "he is puffing even sitting in his chair",
+        "totally numb down there since lunch",
     ],
 )
 def test_warning_signs_are_found(text):
@@ -63,7 +68,10 @@ def test_crisis_language_is_found(text):
      # the weather
      "whats the high temp today",
      # a reassurance, not "no breathing"
-     "she has no breathing problems at all"],
+     "she has no breathing problems at all",
+     # a cough and blood that are not coughing up blood; a pipe
+     "can I take cough syrup with my blood pressure pills",
+     "he coughed a lot and his blood pressure was up", "he is puffing away at his pipe on the porch"],
 )
 def test_questions_are_not_warning_signs(text):
     assert not labels(text) & {"warning_sign", "crisis"}
