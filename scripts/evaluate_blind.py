@@ -54,8 +54,8 @@ GUARDS = {
 # emergency recall exactly as measured. The targets are not met on
 # every set yet, and these guards keep each from getting worse.
 GUARDS_BY_SET: Dict[str, Dict[str, Any]] = {
-    "test.yaml": {"catalogue_accuracy": (0.93, "min"), "not_covered_recall": (0.84, "min"),
-                  "false_answer_rate": (0.07, "max"), "emergency_recall": (0.96, "min"),
+    "test.yaml": {"catalogue_accuracy": (0.93, "min"), "not_covered_recall": (0.85, "min"),
+                  "false_answer_rate": (0.06, "max"), "emergency_recall": (0.96, "min"),
                   "false_alarm_rate": (0.02, "max"), "checklist_recall": (0.93, "min")},
     "round2/test.yaml": {"catalogue_accuracy": (0.88, "min"), "not_covered_recall": (0.80, "min"),
                          "false_answer_rate": (0.07, "max"), "emergency_recall": (1.00, "min"),
@@ -72,9 +72,15 @@ GUARDS_BY_SET: Dict[str, Dict[str, Any]] = {
     # Round five (written 2026-12-01), first measured after the designs were chosen
     # on its development half: 35 catalogue questions, 71 not covered or unrelated,
     # 20 emergencies, 14 checklist requests
-    "round5/test.yaml": {"catalogue_accuracy": (0.83, "min"), "not_covered_recall": (0.82, "min"),
+    "round5/test.yaml": {"catalogue_accuracy": (0.83, "min"), "not_covered_recall": (0.83, "min"),
                          "false_answer_rate": (0.05, "max"), "emergency_recall": (1.00, "min"),
                          "false_alarm_rate": (0.05, "max"), "checklist_recall": (0.92, "min")},
+    # Round six (written 2026-12-01, fifth session), first measured after the designs
+    # were chosen on its development half: 42 catalogue questions, 102 not covered
+    # or unrelated, 25 emergencies, 15 checklist requests
+    "round6/test.yaml": {"catalogue_accuracy": (0.76, "min"), "not_covered_recall": (0.63, "min"),
+                         "false_answer_rate": (0.09, "max"), "emergency_recall": (1.00, "min"),
+                         "false_alarm_rate": (0.08, "max"), "checklist_recall": (0.86, "min")},
 }
 
 
