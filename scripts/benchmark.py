@@ -91,15 +91,19 @@ def timed_calls(call: Callable[[str, str], None], conversations: int, messages: 
         return [ms for result in pool.map(worker, range(conversations)) for ms in result]
 
 
-def time_first_turns(webhook: Callable[[str, str], None]) -> List[float]:
+def time_first_turns(assistant: Assistant) -> List[float]:
     """The first message after a start, then the first messages of nine more
     conversations (server/warm_up.py). Each opens a conversation of its own: a
     conversation's first message always costs more (its session starts, the
-    disclaimer follows), start or no start."""
+    disclaimer follows), start or no start. Each comes from a patient of its
+    own, so each opens its own connection: on one kept-alive connection only
+    the first would pay for connecting, and the comparison would measure that."""
     first_turns = []
     for conversation in range(10):
         started = time.perf_counter()
-        webhook(f"bench-first-{conversation}", QUESTIONS[conversation % len(QUESTIONS)])
+        requests.post(f"{assistant.url}/webhooks/rest/webhook", timeout=60,
+                      json={"sender": f"bench-first-{conversation}",
+                            "message": QUESTIONS[conversation % len(QUESTIONS)]}).raise_for_status()
         first_turns.append((time.perf_counter() - started) * 1000)
     return first_turns
 
@@ -111,7 +115,7 @@ def first_turns_after_start(root: Path) -> Tuple[float, List[float]]:
     with tempfile.TemporaryDirectory() as work:
         stack = start_assistant(Path(work), root=root)
         assistant = next(stack)
-        turns = time_first_turns(lambda sender, text: assistant.send(sender, text).raise_for_status())
+        turns = time_first_turns(assistant)
         stack.close()
     return assistant.startup_seconds, turns
 
@@ -139,7 +143,7 @@ def measure(assistant: Assistant, messages: int) -> List[tuple]:
                            json={"text": text}, timeout=60)
         r.raise_for_status()
 
-    assistant.first_turns = time_first_turns(webhook)  # type: ignore[attr-defined]
+    assistant.first_turns = time_first_turns(assistant)  # type: ignore[attr-defined]
     for warm in range(20):  # load lazily initialised parts first
         webhook("bench-warmup", QUESTIONS[warm % len(QUESTIONS)])
         parse("bench-warmup", QUESTIONS[warm % len(QUESTIONS)])
