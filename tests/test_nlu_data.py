@@ -79,7 +79,8 @@ def blind_texts() -> list[tuple[str, str]]:
     out = []
     for half in ("dev.yaml", "test.yaml", "round2/dev.yaml", "round2/test.yaml", "round3/test.yaml",
                  "round4/dev.yaml", "round4/test.yaml",
-                 "round5/dev.yaml", "round5/test.yaml", "round6/dev.yaml", "round6/test.yaml"):
+                 "round5/dev.yaml", "round5/test.yaml", "round6/dev.yaml", "round6/test.yaml",
+                 "round7/dev.yaml", "round7/test.yaml"):
         data = yaml.safe_load((BLIND_DIR / half).read_text(encoding="utf-8"))
         out += [(item["id"], item["text"]) for item in data["items"]]
         out += [(f"{d['id']}#{i}", turn) for d in data.get("dialogues") or [] for i, turn in enumerate(d["turns"])]

@@ -11,7 +11,8 @@ Round one: parts/ -> dev.yaml, test.yaml. Round two (written later by new
 helpers, same brief, to give the designs fresh data): round2/part_*.yaml ->
 round2/dev.yaml, round2/test.yaml. Round four: round4/parts/*.yaml ->
 round4/dev.yaml, round4/test.yaml (`--out tests/blind/round4`); rounds five and
-six the same way (`--out tests/blind/round5`, `--out tests/blind/round6`).
+six and seven the same way (`--out tests/blind/round5`, `--out tests/blind/round6`,
+`--out tests/blind/round7`).
 
 The split is stratified by expected answer and decided by a hash of the item id,
 so it does not depend on the order of the parts or on any result.
@@ -44,10 +45,11 @@ EXTRA_KINDS_SEEN = {"dlg09": ["emergency"], "dlg30": ["emergency"]}
 # take", "when can i drive after kyphoplasty") written exactly as older training
 # examples, found the same way before any evaluation. Round six: two ("is
 # kyphoplasty done under local or general anesthesia", "can i take my blood
-# pressure tablets on the morning of the procedure").
+# pressure tablets on the morning of the procedure"); round seven: one ("could
+# you screen me for kyphoplasty").
 SET_ASIDE = {"r2un112", "r2ck65", "r2nm036", "r2ck06", "r2ck10", "r2nm085", "r2nm071", "r2ckd04",
              "r5nc016", "r5ca052", "r5nc005", "r5nc010",
-             "r6ca016", "r6nc042"}
+             "r6ca016", "r6nc042", "r7ck06"}
 
 
 def rank(item_id: str) -> str:
