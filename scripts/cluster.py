@@ -37,6 +37,15 @@ ENDPOINTS = ROOT / "deploy" / "endpoints.production.yml"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
+def action_server_command(port: int) -> List[str]:
+    return [sys.executable, "-m", "actions.server", "--port", str(port)]
+
+
+def rasa_server_command() -> List[str]:
+    """Our Rasa server; it takes its token from RASA_TOKEN (scripts/serve.py)."""
+    return [sys.executable, "-m", "scripts.serve"]
+
+
 @dataclass
 class Cluster:
     url: str
@@ -187,8 +196,8 @@ def start_cluster(work: Path, env: Mapping[str, str], rasa_servers: int = 2, act
         return processes[-1]
 
     try:
-        actions = [started([sys.executable, "-m", "actions.server", "--port", str(p)], f"actions-{p}.log") for p in action_ports]
-        rasa = [started([sys.executable, "-m", "scripts.serve",  # the token from RASA_TOKEN
+        actions = [started(action_server_command(p), f"actions-{p}.log") for p in action_ports]
+        rasa = [started(rasa_server_command() + [
             "--model", str(MODEL), "--endpoints", str(endpoints), "--credentials", str(credentials),
             "--port", str(p)], f"rasa-{p}.log") for p in rasa_ports]
         nginx = started([NGINX, "-p", str(work), "-c", str(work / "nginx.conf"), "-g", "daemon off;"],
