@@ -36,6 +36,9 @@ RULES = ScopeRules()
     ("how much cement do they put in?", "procedure_details"),
     ("can the balloon pop inside the bone?", "procedure_details"),
     ("do they take a biopsy during the kyphoplasty?", "procedure_details"),
+    ("does the bone cement have a smell?", "procedure_details"),
+    ("How do they decide which vertebra to do?", "procedure_details"),
+    ("will my dowagers hump go away after kyphoplasty", "posture"),
 ])
 def test_questions_about_what_the_source_never_says(question, facet):
     assert facet in RULES.facets_asked(question)
@@ -47,6 +50,11 @@ def test_questions_about_what_the_source_never_says(question, facet):
 ])
 def test_questions_the_catalogue_answers_name_no_uncovered_facet(question):
     assert RULES.facets_asked(question) == set()
+
+
+def test_restoring_height_is_the_goals_answer_own_word_for_posture():
+    assert RULES.uncovered("will the hump on my back go away?", "about/goals") == set()
+    assert RULES.uncovered("will the hump on my back go away?", "recovery/pain_relief") == {"posture"}
 
 
 def test_a_facet_named_only_to_deny_it_is_not_asked():
@@ -106,6 +114,8 @@ def test_the_story_before_the_question_is_not_the_question():
     # a device someone lives with is not an operation they ask about
     ("she has a pacemaker, can she still have an mri", False),
     ("is pacemaker surgery painful", True),
+    ("My grandson broke his wrist playing rugby and the cast itches, can he use a hairdryer?", True),
+    ("she broke her wrist in the same fall as her spine fracture", False),
     ("how long is recovery after a pacemaker", True),
 ])
 def test_other_operations(text, other):
