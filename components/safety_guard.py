@@ -111,9 +111,6 @@ class SafetyGuard(GraphComponent, IntentClassifier):
             # 911) and for a message that says nothing alarming is happening
             # ("no fever, legs are fine")
             "discounted_detector_threshold": 0.97,
-            # below this, no sentence of a message of several looks like an
-            # emergency to the detector, and the classifier needs its higher bar
-            "corroborating_detector_probability": 0.6,
             "C": 1.0,
             "model_dir": str(DEFAULT_MODEL_DIR),
         }
@@ -241,13 +238,6 @@ class SafetyGuard(GraphComponent, IntentClassifier):
         low_mood = _low_mood().search(text)
         if low_mood:
             discounted.append({"entity": "low_mood", "reason": "low mood without crisis words"})
-        if (len(message_focus.sentences(text)) > 1
-                and detector < self.config["corroborating_detector_probability"]):
-            # a story of several sentences in which no sentence looks like an
-            # emergency to the detector: the classifier's vote on the whole
-            # message ("Mum's walking round with her frame, her legs feel a
-            # little stiff in the mornings...") is words, not an event
-            discounted.append({"entity": "story", "reason": "no sentence reads as an emergency"})
         intent_threshold = self.config["discounted_intent_threshold" if discounted else "intent_threshold"]
         reassured = message_focus.is_reassured(text)
         if reassured:

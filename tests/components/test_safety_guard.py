@@ -113,34 +113,6 @@ def test_the_detector_scores_each_sentence_of_a_long_message():
 
 
 @pytest.mark.skipif(not (DEFAULT_MODEL_DIR / "encoder.onnx").exists(), reason="run scripts/setup.sh first")
-def test_a_story_in_which_no_sentence_reads_as_an_emergency_needs_a_surer_classifier():
-    """The classifier's vote on a whole calm story is words; a sentence the
-    detector finds alarming corroborates it."""
-    alarming = "I can't breathe and my chest is crushing"
-    # scaled so that the alarming sentence scores between the corroborating
-    # probability (0.6) and the detector's own bar (0.9)
-    weights = shared_encoder(str(DEFAULT_MODEL_DIR)).encode_one(alarming) * 20.0
-    guard = SafetyGuard(SafetyGuard.get_default_config(), weights=weights, bias=-8.0)
-    calm = ("Mum had her kyphoplasty on Monday and is home with us. She is walking around the house "
-            "with her frame. Her legs feel a little stiff in the mornings.")
-    msg = guard.process([message(calm, "not_covered", 0.75, ranking=[
-        {"name": "emergency", "confidence": 0.75}, {"name": "not_covered", "confidence": 0.2}])])[0]
-    assert msg.get("safety")["detector"] < 0.6
-    assert {"entity": "story", "reason": "no sentence reads as an emergency"} in msg.get("safety")["discounted"]
-    assert msg.get("intent")["name"] == "not_covered"
-    # the same vote, one sentence the detector finds alarming: an emergency
-    story = "Mum had her kyphoplasty on Monday and is home with us. Tonight she says her chest is crushing."
-    msg = guard.process([message(story, "not_covered", 0.75, ranking=[
-        {"name": "emergency", "confidence": 0.75}, {"name": "not_covered", "confidence": 0.2}])])[0]
-    assert 0.6 <= msg.get("safety")["detector"] < 0.9
-    assert msg.get("intent")["name"] == "emergency"
-    # a single sentence: the classifier's own bar, as before
-    msg = guard.process([message("her legs feel a little stiff", "not_covered", 0.75, ranking=[
-        {"name": "emergency", "confidence": 0.75}, {"name": "not_covered", "confidence": 0.2}])])[0]
-    assert msg.get("intent")["name"] == "emergency"
-
-
-@pytest.mark.skipif(not (DEFAULT_MODEL_DIR / "encoder.onnx").exists(), reason="run scripts/setup.sh first")
 @pytest.mark.parametrize("told_as, alarm", [
     ("Back in 2019 I couldn't breathe and my chest was crushing", False),  # history
     ("What if I can't breathe and my chest is crushing", False),  # a question about a risk
