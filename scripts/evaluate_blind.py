@@ -81,6 +81,12 @@ GUARDS_BY_SET: Dict[str, Dict[str, Any]] = {
     "round6/test.yaml": {"catalogue_accuracy": (0.76, "min"), "not_covered_recall": (0.63, "min"),
                          "false_answer_rate": (0.09, "max"), "emergency_recall": (1.00, "min"),
                          "false_alarm_rate": (0.08, "max"), "checklist_recall": (0.86, "min")},
+    # Round seven (written the same day), first measured after the designs were
+    # chosen on its development half: 48 catalogue questions, 100 not covered or
+    # unrelated, 25 emergencies, 15 checklist requests
+    "round7/test.yaml": {"catalogue_accuracy": (0.70, "min"), "not_covered_recall": (0.76, "min"),
+                         "false_answer_rate": (0.07, "max"), "emergency_recall": (1.00, "min"),
+                         "false_alarm_rate": (0.06, "max"), "checklist_recall": (0.80, "min")},
 }
 
 

@@ -24,7 +24,7 @@ echo "    by the answer catalogue contract (guards in scripts/evaluate_blind.py)
 python -m scripts.evaluate_nlu --out results/nlu --blind tests/blind/test.yaml \
   --blind tests/blind/round2/test.yaml --blind tests/blind/round3/test.yaml \
   --blind tests/blind/round4/test.yaml --blind tests/blind/round5/test.yaml \
-  --blind tests/blind/round6/test.yaml
+  --blind tests/blind/round6/test.yaml --blind tests/blind/round7/test.yaml
 
 echo "==> rasa test: test stories (fails on any prediction error)"
 rasa test core --model models/kyphoplasty.tar.gz --stories tests/stories \
