@@ -114,6 +114,12 @@ _CHECK_ME = re.compile(
 # General answers about who kyphoplasty suits (and whether age rules it out):
 # asked about oneself or a relative in a candidate's words, the checklist answers.
 PERSONAL_ELIGIBILITY = {"eligibility/indications", "eligibility/not_suitable", "eligibility/older_patients"}
+# Words that tell of someone's state: a person, or "is / feels / has been".
+_TOLD = re.compile(
+    r"\b(i|i'm|im|i've|ive|my|me|we|our|he|she|he's|hes|she's|shes|his|her|mum|mom|dad|husband|wife|son|"
+    r"daughter|is|are|was|were|feels?|felt|feeling|been|it's)\b",
+    re.IGNORECASE,
+)
 # A question that refers to something named just before it.
 _POINTS_BACK = re.compile(r"\b(those|these|them|that one|either of them)\b", re.IGNORECASE)
 
@@ -315,9 +321,13 @@ class AnswerScope(GraphComponent, IntentClassifier):
 
     @staticmethod
     def _reports_without_asking(message: Message) -> bool:
-        """A symptom told (components/entity_patterns.yml) and no question asked."""
-        reports = any(entity.get(ENTITY_ATTRIBUTE_TYPE) == SYMPTOM for entity in message.get(ENTITIES) or [])
-        return reports and not message_focus.asks_something(message.get(TEXT) or "")
+        """A symptom told about someone (components/entity_patterns.yml) and no
+        question asked. Not a query typed as keywords: "risks of only taking
+        pain meds" and "pain relief after kyphoplasty" name no one and report
+        nothing."""
+        text = message.get(TEXT) or ""
+        symptom = any(entity.get(ENTITY_ATTRIBUTE_TYPE) == SYMPTOM for entity in message.get(ENTITIES) or [])
+        return symptom and bool(_TOLD.search(text)) and not message_focus.asks_something(text)
 
     def _asks_to_be_checked(self, text: Text) -> bool:
         focus = message_focus.question_focus(text)

@@ -237,6 +237,7 @@ def symptom(text: str, words: str) -> dict:
     ("my back is sore, can kyphoplasty help with that", "sore", False),     # asks, without a "?"
     ("the spot where the needle went in is sore, is that the cement?", "sore", False),
     ("back pain so bad, info on kyphoplasty please", "pain", False),        # asks for information
+    ("pain relief after kyphoplasty", "pain", False),                        # a query typed as keywords
 ])
 def test_a_symptom_told_with_nothing_asked_gets_no_catalogue_answer(text, words, honest):
     message = parsed(text, "procedure", "procedure/cement")
