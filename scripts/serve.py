@@ -15,6 +15,9 @@ server/graph_runner.py (the prediction graph run in a fixed order, without dask)
 server/policy_costs.py (past states and rule lookup, not redone on every call) and
 server/event_logs.py (the event brokers log no words of a conversation), and keeps
 JAX, which TensorFlow would import for nothing, out of the process.
+It never runs at debug level: Rasa then logs each message's text and its
+parse (`processor.message.parse`) and the tracker's events, which are health
+data and never belong in application logs.
 """
 from __future__ import annotations
 
@@ -28,6 +31,8 @@ def main() -> None:
         sys.exit("RASA_TOKEN must be set (and may not start with '-'): the HTTP API is never open")
     if any(arg.startswith("--auth-token") for arg in sys.argv[1:]):
         sys.exit("pass the token in RASA_TOKEN, not on the command line")
+    if any(arg in ("--debug", "-vv") for arg in sys.argv[1:]) or os.environ.get("LOG_LEVEL", "").upper() == "DEBUG":
+        sys.exit("the server does not run at debug level: Rasa would log patients' messages")
     sys.argv = ["rasa", "run", *sys.argv[1:], "--enable-api", f"--auth-token={token}"]
     # TensorFlow requires JAX and imports it for its TFLite converter, which Rasa
     # never uses: 65 MiB of every Rasa process. Blocked, `import jax` raises
