@@ -68,7 +68,7 @@ def asks_something(text: str) -> bool:
     if asks_indirectly(text) or _INFORMATION_WANTED.search(text or ""):
         return True
     clauses = [c.strip() for s in sentences(text) for c in _CLAUSE.split(s) if c and c.strip()]
-    return any(_QUESTION_START.match(c) or _NEGATIVE_QUESTION_START.match(c) for c in clauses)
+    return any(is_question(c) or _NEGATIVE_QUESTION_START.match(c) for c in clauses)
 
 
 def question_focus(text: str, min_sentences: int = 2) -> str:

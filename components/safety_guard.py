@@ -170,12 +170,13 @@ class SafetyGuard(GraphComponent, IntentClassifier):
                 continue
             verdict, evidence = self.assess(message)
             current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-            if verdict is None and current in SAFETY_INTENTS:
+            demoted = verdict is None and current in SAFETY_INTENTS
+            if demoted:
                 evidence[DEMOTED] = True  # components/answer_scope.py reads it
             message.set(SAFETY_KEY, evidence, add_to_output=True)
             if verdict is not None:
                 self._force(message, verdict)
-            elif current in SAFETY_INTENTS:
+            elif demoted:
                 self._demote(message)
         return messages
 

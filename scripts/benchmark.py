@@ -101,9 +101,8 @@ def time_first_turns(assistant: Assistant) -> List[float]:
     first_turns = []
     for conversation in range(10):
         started = time.perf_counter()
-        requests.post(f"{assistant.url}/webhooks/rest/webhook", timeout=60,
-                      json={"sender": f"bench-first-{conversation}",
-                            "message": QUESTIONS[conversation % len(QUESTIONS)]}).raise_for_status()
+        assistant.send(f"bench-first-{conversation}", QUESTIONS[conversation % len(QUESTIONS)],
+                       via=requests).raise_for_status()
         first_turns.append((time.perf_counter() - started) * 1000)
     return first_turns
 

@@ -18,6 +18,7 @@ import requests
 
 from bot.db.migrate import upgrade
 from bot.wait_for import free_port, wait_for
+from scripts import cluster
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "kyphoplasty.tar.gz"
@@ -32,7 +33,7 @@ ACTION_ENDPOINT = ('action_endpoint:\n  url: ${ACTION_SERVER_URL}\n'
 def action_server_command(root: Path, port: int) -> List[str]:
     """Our guarded action server; a checkout from before it existed runs rasa-sdk's own."""
     if (root / "actions" / "server.py").exists():
-        return [sys.executable, "-m", "actions.server", "--port", str(port)]
+        return cluster.action_server_command(port)
     return [sys.executable, "-m", "rasa", "run", "actions", "--actions", "actions", "--port", str(port)]
 
 
@@ -40,7 +41,7 @@ def rasa_server_command(root: Path, token: str) -> List[str]:
     """`rasa run` with the API on, the token from RASA_TOKEN (scripts/serve.py);
     a checkout from before that existed gets it on the command line."""
     if (root / "scripts" / "serve.py").exists():
-        return [sys.executable, "-m", "scripts.serve"]
+        return cluster.rasa_server_command()
     return [sys.executable, "-m", "rasa", "run", "--enable-api", f"--auth-token={token}"]
 
 
@@ -62,9 +63,10 @@ class Assistant:
     startup_seconds: float
     session: requests.Session = field(default_factory=requests.Session)
 
-    def send(self, sender: str, message: Any, **kwargs: Any) -> requests.Response:
-        return self.session.post(f"{self.url}/webhooks/rest/webhook",
-                                 json={"sender": sender, "message": message}, timeout=60, **kwargs)
+    def send(self, sender: str, message: Any, via: Any = None, **kwargs: Any) -> requests.Response:
+        """`via=requests`: on a connection of its own, as a new patient's first message comes."""
+        return (via or self.session).post(f"{self.url}/webhooks/rest/webhook",
+                                          json={"sender": sender, "message": message}, timeout=60, **kwargs)
 
     def replies(self, sender: str, message: str) -> List[Dict[str, Any]]:
         response = self.send(sender, message)
